@@ -1,0 +1,1 @@
+"""The faces people talk to: the terminal CLI and the Discord bot."""

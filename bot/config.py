@@ -1,0 +1,136 @@
+"""Reading config.toml strictly: every key known, typed and turned into absolute paths.
+
+A typo in a config key silently falling back to a default is the kind of bug that costs an
+admin an afternoon, so unknown keys and wrong types are errors naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from corpus.paragraphs import ParagraphRules
+
+CONFIG_ENV = "NEWSBOT_CONFIG"
+
+
+class ConfigError(Exception):
+    """The config file is missing, unreadable or names a key newsbot does not know."""
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    test_guild: int
+    reindex_role: str
+    cooldown_seconds: float
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    corpus_dirs: tuple[Path, ...]
+    index_dir: Path
+    model: str
+    top_k: int
+    min_score: float
+    max_question_chars: int
+    paragraphs: ParagraphRules
+    discord: DiscordSettings
+
+
+# section -> key -> (type, default)
+_SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
+    "corpus": {"dirs": (list, ["corpus/articles"])},
+    "paragraphs": {
+        "min_chars": (int, 60),
+        "max_chars": (int, 1200),
+        "overlap_sentences": (int, 1),
+    },
+    "index": {"dir": (str, "index"), "model": (str, "all-MiniLM-L6-v2")},
+    "search": {
+        "top_k": (int, 3),
+        "min_score": (float, 0.45),
+        "max_question_chars": (int, 2000),
+    },
+    "discord": {
+        "test_guild": (int, 0),
+        "reindex_role": (str, "newsbot-admin"),
+        "cooldown_seconds": (float, 5.0),
+    },
+}
+
+
+def default_config_path() -> Path:
+    """$NEWSBOT_CONFIG, else ./config.toml, else the config.toml of this checkout."""
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    local = Path("config.toml")
+    if local.is_file():
+        return local
+    return Path(__file__).resolve().parent.parent / "config.toml"
+
+
+def load_config(path: Path | None = None) -> Config:
+    path = Path(path) if path is not None else default_config_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path} (pass --config PATH)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    values = _validated(raw, path)
+    base = path.resolve().parent
+    return Config(
+        path=path.resolve(),
+        corpus_dirs=tuple(_resolve(base, d) for d in values["corpus"]["dirs"]),
+        index_dir=_resolve(base, values["index"]["dir"]),
+        model=values["index"]["model"],
+        top_k=values["search"]["top_k"],
+        min_score=values["search"]["min_score"],
+        max_question_chars=values["search"]["max_question_chars"],
+        paragraphs=ParagraphRules(**values["paragraphs"]),
+        discord=DiscordSettings(**values["discord"]),
+    )
+
+
+def _validated(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
+    for section in raw:
+        if section not in _SCHEMA:
+            raise ConfigError(f"{path}: unknown section [{section}] (known: {', '.join(_SCHEMA)})")
+    values: dict[str, dict[str, Any]] = {}
+    for section, keys in _SCHEMA.items():
+        table = raw.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        for key in table:
+            if key not in keys:
+                raise ConfigError(
+                    f"{path}: unknown key '{key}' in [{section}] (known: {', '.join(keys)})"
+                )
+        values[section] = {
+            key: _typed(table.get(key, default), kind, f"{section}.{key}", path)
+            for key, (kind, default) in keys.items()
+        }
+    if not values["corpus"]["dirs"] or not all(isinstance(d, str) for d in values["corpus"]["dirs"]):
+        raise ConfigError(f"{path}: corpus.dirs must be a non-empty list of folder paths")
+    if values["search"]["top_k"] < 1:
+        raise ConfigError(f"{path}: search.top_k must be at least 1")
+    return values
+
+
+def _typed(value: Any, kind: type, name: str, path: Path) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ConfigError(f"{path}: {name} must be a {kind.__name__}, not {value!r}")
+    return value
+
+
+def _resolve(base: Path, value: str) -> Path:
+    candidate = Path(value).expanduser()
+    return candidate if candidate.is_absolute() else base / candidate

@@ -1,0 +1,1 @@
+"""Articles on disk, cleaned and split into cited paragraphs."""

@@ -1,0 +1,155 @@
+"""Turning an article's text into citable paragraphs.
+
+The rule, also stated in the README:
+1. Blocks are separated by blank lines. A block whose longest line is over
+   `WRAPPED_LINE_MAX` characters is "a paragraph a line" (as scraped news is), so each line
+   is its own block; otherwise its lines are a hard-wrapped paragraph and are joined.
+   List items always stand alone.
+2. Furniture (banners, bylines, date lines, credit lines, headings and related-link lists)
+   is dropped; see `corpus.cleaning`.
+3. A paragraph shorter than `min_chars` is merged into the next one, so a one-line quote
+   keeps the context around it; the last one is merged into the previous one instead.
+4. A paragraph longer than `max_chars` is split at sentence boundaries into pieces of at
+   most `max_chars` (a single longer sentence stays whole), each piece starting with the
+   last `overlap_sentences` sentences of the previous one.
+A passage is numbered by the article paragraph it starts in (1-based, after cleaning), so
+the citation points at what a reader sees; split pieces share their paragraph's number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.cleaning import Block, classify, find_date, find_title, strip_list_marker
+from corpus.model import Paragraph
+
+WRAPPED_LINE_MAX = 100
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
+_LIST_ITEM = re.compile(r"^\s*([-*+•]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True)
+class ParagraphRules:
+    min_chars: int = 60
+    max_chars: int = 1200
+    overlap_sentences: int = 1
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "min_chars": self.min_chars,
+            "max_chars": self.max_chars,
+            "overlap_sentences": self.overlap_sentences,
+        }
+
+
+@dataclass(frozen=True)
+class Segmented:
+    title: str | None
+    date: str | None
+    paragraphs: tuple[tuple[int, str, int, int], ...]  # (number, text, start, end)
+
+
+def segment(text: str, rules: ParagraphRules, markdown: bool = False) -> Segmented:
+    """Clean and split `text`; numbers and offsets refer to `text` itself."""
+    blocks = [classify(t, s, e, markdown) for t, s, e in _raw_blocks(text)]
+    body = [b for b in blocks if b.kind == "text" and b.text]
+    numbered = [(n, b) for n, b in enumerate(body, start=1)]
+    merged = _merge_short(numbered, rules.min_chars)
+    pieces: list[tuple[int, str, int, int]] = []
+    for number, block in merged:
+        for piece_text, start, end in _split_long(block, rules):
+            pieces.append((number, piece_text, start, end))
+    return Segmented(title=find_title(blocks), date=find_date(blocks), paragraphs=tuple(pieces))
+
+
+def to_paragraphs(article: str, title: str, segmented: Segmented) -> tuple[Paragraph, ...]:
+    return tuple(
+        Paragraph(article=article, title=title, number=n, text=t, start=s, end=e)
+        for n, t, s, e in segmented.paragraphs
+    )
+
+
+def _raw_blocks(text: str):
+    """Yield (text, start, end) for each paragraph-sized block of the source."""
+    for match in re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|$))+", text):
+        lines = list(re.finditer(r"[^\n]+", match.group(0)))
+        lines = [ln for ln in lines if ln.group(0).strip()]
+        offset = match.start()
+        one_per_line = max(len(ln.group(0)) for ln in lines) > WRAPPED_LINE_MAX
+        group: list[re.Match] = []
+        for line in lines:
+            if one_per_line or _LIST_ITEM.match(line.group(0)):
+                if group:
+                    yield _joined(group, offset)
+                    group = []
+                yield _joined([line], offset, list_item=True)
+            else:
+                group.append(line)
+        if group:
+            yield _joined(group, offset)
+
+
+def _joined(lines: list[re.Match], offset: int, list_item: bool = False) -> tuple[str, int, int]:
+    text = " ".join(ln.group(0).strip() for ln in lines)
+    if list_item:
+        text = strip_list_marker(text.strip())
+    start = offset + lines[0].start() + (len(lines[0].group(0)) - len(lines[0].group(0).lstrip()))
+    end = offset + lines[-1].start() + len(lines[-1].group(0).rstrip())
+    return text, start, end
+
+
+def _merge_short(numbered: list[tuple[int, Block]], min_chars: int) -> list[tuple[int, Block]]:
+    merged: list[tuple[int, Block]] = []
+    pending: tuple[int, Block] | None = None
+    for number, block in numbered:
+        if pending is not None:
+            number, block = pending[0], _combine(pending[1], block)
+            pending = None
+        if len(block.text) < min_chars:
+            pending = (number, block)
+        else:
+            merged.append((number, block))
+    if pending is not None:
+        if merged:
+            merged[-1] = (merged[-1][0], _combine(merged[-1][1], pending[1]))
+        else:
+            merged.append(pending)
+    return merged
+
+
+def _combine(first: Block, second: Block) -> Block:
+    return Block(text=f"{first.text}\n{second.text}", start=first.start, end=second.end, kind="text")
+
+
+def _split_long(block: Block, rules: ParagraphRules) -> list[tuple[str, int, int]]:
+    if len(block.text) <= rules.max_chars:
+        return [(block.text, block.start, block.end)]
+    sentences = _sentences(block.text)
+    pieces: list[tuple[str, int, int]] = []
+    first = 0
+    while first < len(sentences):
+        last = first
+        while last + 1 < len(sentences) and sentences[last + 1][2] - sentences[first][1] <= rules.max_chars:
+            last += 1
+        text = block.text[sentences[first][1] : sentences[last][2]]
+        pieces.append(_mapped(block, text, sentences[first][1], sentences[last][2]))
+        if last + 1 >= len(sentences):
+            break
+        first = max(last + 1 - rules.overlap_sentences, first + 1)
+    return pieces
+
+
+def _sentences(text: str) -> list[tuple[str, int, int]]:
+    spans, start = [], 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        spans.append((text[start : match.start()], start, match.start()))
+        start = match.end()
+    spans.append((text[start:], start, len(text)))
+    return spans
+
+
+def _mapped(block: Block, text: str, start: int, end: int) -> tuple[str, int, int]:
+    """Approximate source offsets of a piece: exact when the block was one source line."""
+    scale = (block.end - block.start) / max(len(block.text), 1)
+    return text, block.start + round(start * scale), block.start + round(end * scale)

