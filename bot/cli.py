@@ -1,0 +1,176 @@
+"""The `newsbot` command line.
+
+Kept free of heavy imports at module level (torch, faiss, discord, even numpy), so that
+`newsbot --help` answers at once; each command imports what it needs when it runs. Errors
+a user can fix become one-line messages with a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Callable, Iterable
+
+import click
+
+from bot.config import ConfigError, load_config
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="config file (default: $NEWSBOT_CONFIG, ./config.toml, or the project's config.toml)",
+)
+
+
+def friendly_errors(command: Callable) -> Callable:
+    """Turn every error a user can act on into `Error: <one line>` and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from corpus.errors import CorpusError
+        from retrieval.errors import RetrievalError
+
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, CorpusError, RetrievalError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted; nothing was changed", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """newsbot: ask questions about a collection of news articles, get cited passages."""
+
+
+def _library(config_path: Path | None, build_if_missing: bool = True):
+    from bot.app import open_library
+
+    library = open_library(load_config(config_path))
+    if build_if_missing and not library.has_index():
+        click.echo(f"No index yet: building it from {_folders(library.corpus_dirs)} (first run)...", err=True)
+        _rebuild(library, full=False)
+    return library
+
+
+def _folders(paths: Iterable[Path]) -> str:
+    return ", ".join(str(p) for p in paths)
+
+
+def _rebuild(library, full: bool):
+    from tqdm import tqdm
+
+    with tqdm(total=0, unit="passage", desc="embedding", disable=None, file=sys.stderr, leave=False) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = library.rebuild(full=full, progress=progress)
+    for reason in report.skipped:
+        click.echo(f"warning: {reason}", err=True)
+    if report.full_reason and report.embedded:
+        click.echo(f"Embedded every article ({report.full_reason}).", err=True)
+    return report
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--batch", "batch", type=click.File("r", encoding="utf-8"), help="file of questions, one a line ('-' for stdin)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per question, one a line")
+@click.option("--top-k", type=click.IntRange(min=1), default=None, help="passages per question (default from config)")
+@config_option
+@friendly_errors
+def ask(question, batch, as_json, top_k, config_path):
+    """Answer QUESTION from the articles, citing the passages."""
+    from bot.render_text import answer_record, error_record, render_answer, to_json_line
+    from retrieval.search import QuestionError
+
+    if (question is None) == (batch is None):
+        raise click.UsageError('give a QUESTION or --batch FILE, e.g. newsbot ask "who summoned the ambassador?"')
+    library = _library(config_path)
+    if question is not None:
+        answer = library.ask(question, top_k)
+        click.echo(to_json_line(answer_record(answer)) if as_json else render_answer(answer))
+        return
+    failures = 0
+    for line in batch:
+        if not line.strip():
+            continue
+        try:
+            answer = library.ask(line, top_k)
+        except QuestionError as exc:
+            failures += 1
+            click.echo(to_json_line(error_record(line.strip(), str(exc))) if as_json else f"Error: {exc}\n")
+            continue
+        click.echo(to_json_line(answer_record(answer)) if as_json else f"Q: {answer.question}\n{render_answer(answer)}\n")
+    if failures:
+        sys.exit(1)
+
+
+@main.command()
+@config_option
+@friendly_errors
+def chat(config_path):
+    """Ask question after question at an interactive prompt (Ctrl-D leaves)."""
+    from bot.chat import run_chat
+    from bot.render_text import render_answer
+    from retrieval.search import QuestionError
+
+    library = _library(config_path)
+    library.embedder  # load the model before the first prompt, not after the first question
+
+    def answer(question: str) -> str:
+        try:
+            return render_answer(library.ask(question))
+        except QuestionError as exc:
+            return f"Error: {exc}"
+
+    run_chat(answer, "Ask about the articles; Ctrl-D to leave.", interactive=sys.stdin.isatty())
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="rebuild from scratch instead of updating")
+@config_option
+@friendly_errors
+def index(full, config_path):
+    """Build or update the index from the configured corpus folders."""
+    library = _library(config_path, build_if_missing=False)
+    report = _rebuild(library, full)
+    click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@config_option
+@friendly_errors
+def add(paths, config_path):
+    """Copy article files (or folders of them) into the corpus and update the index."""
+    from corpus.importing import import_articles
+
+    library = _library(config_path, build_if_missing=False)
+    copied = import_articles(paths, library.corpus_dirs[0], library.rules)
+    click.echo(f"Copied {len(copied)} article(s) into {library.corpus_dirs[0]}.", err=True)
+    report = _rebuild(library, full=False)
+    click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
+
+
+@main.command()
+@config_option
+@friendly_errors
+def sources(config_path):
+    """List the indexed articles: file, title, paragraphs, date."""
+    library = _library(config_path)
+    for source in library.sources():
+        date = f", {source.date}" if source.date else ""
+        click.echo(f"{source.article}: {source.title} ({source.paragraphs} passages{date})")
+
+
+if __name__ == "__main__":
+    main()
