@@ -49,14 +49,16 @@ def main() -> None:
     """newsbot: ask questions about a collection of news articles, get cited passages."""
 
 
-def _library(config_path: Path | None, build_if_missing: bool = True):
+def _library(config_path: Path | None):
     from bot.app import open_library
 
-    library = open_library(load_config(config_path))
-    if build_if_missing and not library.has_index():
+    return open_library(load_config(config_path))
+
+
+def _ensure_index(library) -> None:
+    if not library.has_index():
         click.echo(f"No index yet: building it from {_folders(library.corpus_dirs)} (first run)...", err=True)
         _rebuild(library, full=False)
-    return library
 
 
 def _folders(paths: Iterable[Path]) -> str:
@@ -75,7 +77,7 @@ def _rebuild(library, full: bool):
         report = library.rebuild(full=full, progress=progress)
     for reason in report.skipped:
         click.echo(f"warning: {reason}", err=True)
-    if report.full_reason and report.embedded:
+    if report.full_reason and report.embedded and report.full_reason != "no index yet":
         click.echo(f"Embedded every article ({report.full_reason}).", err=True)
     return report
 
@@ -90,11 +92,14 @@ def _rebuild(library, full: bool):
 def ask(question, batch, as_json, top_k, config_path):
     """Answer QUESTION from the articles, citing the passages."""
     from bot.render_text import answer_record, error_record, render_answer, to_json_line
-    from retrieval.search import QuestionError
+    from retrieval.search import QuestionError, clean_question
 
     if (question is None) == (batch is None):
         raise click.UsageError('give a QUESTION or --batch FILE, e.g. newsbot ask "who summoned the ambassador?"')
     library = _library(config_path)
+    if question is not None:
+        clean_question(question, library.search_settings)  # a bad question fails before any work
+    _ensure_index(library)
     if question is not None:
         answer = library.ask(question, top_k)
         click.echo(to_json_line(answer_record(answer)) if as_json else render_answer(answer))
@@ -124,6 +129,7 @@ def chat(config_path):
     from retrieval.search import QuestionError
 
     library = _library(config_path)
+    _ensure_index(library)
     library.embedder  # load the model before the first prompt, not after the first question
 
     def answer(question: str) -> str:
@@ -141,7 +147,7 @@ def chat(config_path):
 @friendly_errors
 def index(full, config_path):
     """Build or update the index from the configured corpus folders."""
-    library = _library(config_path, build_if_missing=False)
+    library = _library(config_path)
     report = _rebuild(library, full)
     click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
 
@@ -154,7 +160,7 @@ def add(paths, config_path):
     """Copy article files (or folders of them) into the corpus and update the index."""
     from corpus.importing import import_articles
 
-    library = _library(config_path, build_if_missing=False)
+    library = _library(config_path)
     copied = import_articles(paths, library.corpus_dirs[0], library.rules)
     click.echo(f"Copied {len(copied)} article(s) into {library.corpus_dirs[0]}.", err=True)
     report = _rebuild(library, full=False)
@@ -167,6 +173,7 @@ def add(paths, config_path):
 def sources(config_path):
     """List the indexed articles: file, title, paragraphs, date."""
     library = _library(config_path)
+    _ensure_index(library)
     for source in library.sources():
         date = f", {source.date}" if source.date else ""
         click.echo(f"{source.article}: {source.title} ({source.paragraphs} passages{date})")

@@ -1,0 +1,55 @@
+"""Shared fixtures: a throw-away project (config, corpus, index) under tmp_path per test."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.app import open_library
+from bot.config import Config, load_config
+from retrieval.library import Library
+from tests.fakes import FAKE_MODEL, HashingEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED_ARTICLES = REPO / "corpus" / "articles"
+FRENCH_AMBASSADOR = "French government summoned the U.S. ambassador"
+
+
+def write_config(root: Path, model: str = FAKE_MODEL, extra: str = "") -> Path:
+    path = root / "config.toml"
+    path.write_text(
+        f'[corpus]\ndirs = ["articles"]\n[index]\ndir = "index"\nmodel = "{model}"\n{extra}',
+        encoding="utf-8",
+    )
+    return path
+
+
+@dataclass
+class Project:
+    root: Path
+    config_path: Path
+    embedder: HashingEmbedder
+
+    @property
+    def articles(self) -> Path:
+        return self.root / "articles"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.root / "index"
+
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    def library(self) -> Library:
+        return open_library(self.config(), embedder_factory=lambda: self.embedder)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """The shipped articles in a fresh folder, configured for the fake embedder."""
+    shutil.copytree(SHIPPED_ARTICLES, tmp_path / "articles")
+    return Project(tmp_path, write_config(tmp_path), HashingEmbedder())

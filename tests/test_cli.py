@@ -1,0 +1,133 @@
+"""The CLI through click's runner with the fake embedder: exit codes, messages, JSON shape."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import bot.app
+from bot.cli import main
+from tests.fakes import HashingEmbedder
+
+
+@pytest.fixture
+def run(project, monkeypatch):
+    monkeypatch.setattr(bot.app, "real_embedder_factory", lambda config: lambda: project.embedder)
+
+    def invoke(*args, input=None):
+        return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)
+
+    return invoke
+
+
+def test_first_ask_builds_the_index_and_says_so_on_stderr(run, project):
+    result = run("ask", "French phone calls")
+    assert result.exit_code == 0
+    assert "No index yet" in result.stderr
+    assert "No index yet" not in result.stdout
+    assert (project.index_dir / "CURRENT").exists()
+
+
+def test_json_output_keeps_the_contract(run):
+    result = run("ask", "--json", "--top-k", "2", "summoned ambassador Paris")
+    record = json.loads(result.stdout)
+    assert set(record) >= {"question", "answered", "passages"}
+    assert record["question"] == "summoned ambassador Paris"
+    assert isinstance(record["answered"], bool)
+    assert len(record["passages"]) == 2
+    for passage in record["passages"]:
+        assert set(passage) >= {"article", "title", "paragraph", "text", "score"}
+        assert isinstance(passage["paragraph"], int) and isinstance(passage["score"], float)
+    scores = [p["score"] for p in record["passages"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_batch_answers_every_line_in_order_one_json_line_each(run):
+    questions = ["French phone calls", "", "Mexico email Calderon", "Kerry Fabius"]
+    result = run("ask", "--batch", "-", "--json", input="\n".join(questions) + "\n")
+    lines = result.stdout.strip().splitlines()
+    assert result.exit_code == 0
+    assert [json.loads(line)["question"] for line in lines] == [q for q in questions if q]
+
+
+def test_batch_keeps_going_past_a_bad_question_and_fails_at_the_end(run):
+    result = run("ask", "--batch", "-", "--json", input="French phone calls\n" + "x" * 5000 + "\nKerry\n")
+    records = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert result.exit_code == 1
+    assert [("error" in r) for r in records] == [False, True, False]
+
+
+@pytest.mark.parametrize("question, message", [("   ", "question is empty"), ("y" * 20000, "20,000 characters")])
+def test_bad_question_is_one_line_and_nonzero(run, question, message):
+    result = run("ask", question)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2  # the first-build notice may precede it
+    assert "Traceback" not in result.output
+
+
+def test_non_english_question_is_answered_or_refused_without_error(run):
+    result = run("ask", "--json", "Qui a convoqué l'ambassadeur américain ?")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["question"].startswith("Qui")
+
+
+def test_config_typo_is_named(run, project):
+    project.config_path.write_text(project.config_path.read_text() + "\n[search]\ntopk = 3\n")
+    result = run("ask", "anything")
+    assert result.exit_code == 1
+    assert "unknown key 'topk' in [search]" in result.stderr
+
+
+def test_missing_config_file_is_named(project):
+    result = CliRunner().invoke(main, ["ask", "x", "--config", str(project.root / "nope.toml")])
+    assert result.exit_code == 1 and "config file not found" in result.stderr
+
+
+def test_index_reports_what_it_did(run):
+    first = run("index")
+    second = run("index")
+    assert "2 added" in first.stdout
+    assert "0 added, 0 updated, 0 removed, 2 unchanged" in second.stdout
+
+
+def test_add_copies_articles_and_updates_the_index(run, project, tmp_path_factory):
+    incoming = tmp_path_factory.mktemp("incoming") / "brazil.md"
+    incoming.write_text("# Brazil cancels visit\n\nBrazil's president cancelled a state visit to Washington over the spying reports.\n")
+    run("index")
+    result = run("add", str(incoming))
+    assert result.exit_code == 0, result.output
+    assert (project.articles / "brazil.md").exists()
+    assert "1 added" in result.stdout
+    answer = json.loads(run("ask", "--json", "Brazil cancelled state visit Washington").stdout)
+    assert answer["passages"][0]["article"] == "brazil.md"
+    assert answer["passages"][0]["title"] == "Brazil cancels visit"
+
+
+def test_add_refuses_a_binary_file_and_copies_nothing(run, project, tmp_path_factory):
+    junk = tmp_path_factory.mktemp("incoming") / "junk.txt"
+    junk.write_bytes(b"\x00\xff\x00 not text")
+    result = run("add", str(junk))
+    assert result.exit_code == 1 and "junk.txt" in result.stderr
+    assert not (project.articles / "junk.txt").exists()
+
+
+def test_chat_answers_each_line_until_end_of_input(run):
+    result = run("chat", input="French phone calls\n\nKerry Fabius\n")
+    assert result.exit_code == 0
+    assert result.stdout.count("1. [") == 2
+
+
+def test_sources_lists_titles_and_dates(run):
+    result = run("sources")
+    assert "U.S. spy chief denies claims of logging French phone calls" in result.stdout
+    assert "Oct. 23, 2013" in result.stdout
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        assert command.help, name
+        assert f"newsbot {name}" in readme, f"README does not document `newsbot {name}`"

@@ -1,0 +1,68 @@
+"""The real thing: the installed `newsbot` command, the bundled model, the shipped articles."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FRENCH_AMBASSADOR, SHIPPED_ARTICLES, write_config
+
+pytestmark = pytest.mark.model
+NEWSBOT = [sys.executable, "-m", "bot.cli"]
+
+
+@pytest.fixture(scope="module")
+def real_project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("real")
+    shutil.copytree(SHIPPED_ARTICLES, root / "articles")
+    write_config(root, model="all-MiniLM-L6-v2")
+    return root
+
+
+def newsbot(root: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NEWSBOT_CONFIG": str(root / "config.toml")}
+    return subprocess.run([*NEWSBOT, *args], capture_output=True, text=True, env=env, input=input, timeout=300)
+
+
+def ask_json(root: Path, question: str) -> dict:
+    result = newsbot(root, "ask", "--json", question)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_first_ask_builds_and_answers_the_ambassador_question(real_project):
+    result = newsbot(real_project, "ask", "--json", "who summoned the ambassador?")
+    assert result.returncode == 0, result.stderr
+    assert "No index yet" in result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["answered"] is True
+    assert FRENCH_AMBASSADOR in answer["passages"][0]["text"]
+    assert answer["passages"][0]["article"] == "000_bfb5fe1d5446f174.txt"
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the best recipe for pizza dough?", "Who won the 2010 football World Cup?"]
+)
+def test_question_the_articles_never_mention_is_refused(real_project, question):
+    answer = ask_json(real_project, question)
+    assert answer["answered"] is False
+    assert answer["passages"], "the nearest passages are still shown, marked as such"
+
+
+def test_terminal_output_cites_title_file_and_paragraph(real_project):
+    result = newsbot(real_project, "ask", "--top-k", "1", "when did the phone call intercepts take place?")
+    assert result.returncode == 0, result.stderr
+    assert "(004_ff9fbbdbf3039c2b.txt, paragraph " in result.stdout
+    assert "December 10, 2012" in result.stdout
+
+
+def test_batch_answers_in_order_with_one_model_load(real_project):
+    questions = ["who summoned the ambassador?", "What did Mexico's foreign ministry call the practice?"]
+    result = newsbot(real_project, "ask", "--batch", "-", "--json", input="\n".join(questions))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in records] == questions
+    assert "unacceptable, illegitimate" in records[1]["passages"][0]["text"]

@@ -1,0 +1,160 @@
+"""Building, updating and loading the index, with the fake embedder (exact and fast)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from retrieval import store
+from retrieval.builder import BuildBusy, _build_lock
+from retrieval.errors import RetrievalError
+from tests.conftest import REPO
+
+NEW_ARTICLE = "Brazil's president cancelled a state visit to Washington over the spying reports, her office said on Tuesday.\n"
+
+
+def test_first_build_embeds_every_passage(project):
+    report = project.library().rebuild()
+    assert set(report.added) == {p.name for p in project.articles.iterdir()}
+    assert report.embedded == report.passages == len(project.embedder.embedded)
+
+
+def test_index_folder_holds_plain_files_and_a_manifest(project):
+    project.library().rebuild()
+    generation = store.current_generation(project.index_dir)
+    assert sorted(p.name for p in generation.iterdir()) == ["index.faiss", "manifest.json", "passages.jsonl", "vectors.npy"]
+    manifest = json.loads((generation / "manifest.json").read_text())
+    assert manifest["model"] == project.embedder.name
+    assert manifest["format_version"] == store.FORMAT_VERSION
+    assert set(manifest["articles"]) == {p.name for p in project.articles.iterdir()}
+
+
+def test_update_embeds_only_added_changed_and_forgets_deleted(project):
+    library = project.library()
+    library.rebuild()
+    names = sorted(p.name for p in project.articles.iterdir())
+    (project.articles / "brazil.txt").write_text(NEW_ARTICLE)
+    changed = project.articles / names[0]
+    changed.write_text(changed.read_text() + "\nA correction was appended to this story later that week, editors said.\n")
+    (project.articles / names[1]).unlink()
+    project.embedder.embedded.clear()
+
+    report = library.rebuild()
+
+    assert (report.added, report.updated, report.removed, report.unchanged) == (("brazil.txt",), (names[0],), (names[1],), ())
+    embedded_articles = {p.article for p in library.index().passages if p.text in project.embedder.embedded}
+    assert embedded_articles == {"brazil.txt", names[0]}
+    assert names[1] not in {hit.passage.article for hit in library.ask("French phone calls", top_k=20).hits}
+    assert library.ask("Brazil cancelled state visit").hits[0].passage.article == "brazil.txt"
+
+
+def test_unchanged_corpus_embeds_nothing(project):
+    library = project.library()
+    library.rebuild()
+    project.embedder.embedded.clear()
+    report = library.rebuild()
+    assert report.embedded == 0 and not project.embedder.embedded
+    assert len(report.unchanged) == 2
+
+
+def test_full_rebuild_embeds_everything_again(project):
+    library = project.library()
+    library.rebuild()
+    project.embedder.embedded.clear()
+    report = library.rebuild(full=True)
+    assert report.embedded == report.passages > 0
+
+
+def test_unreadable_article_is_skipped_by_name_and_the_rest_indexed(project):
+    (project.articles / "broken.txt").write_bytes(b"\x00\x01binary junk")
+    report = project.library().rebuild()
+    assert any("broken.txt" in reason for reason in report.skipped)
+    assert len(report.added) == 2
+
+
+def test_empty_corpus_is_an_error_that_keeps_the_old_index(project):
+    library = project.library()
+    library.rebuild()
+    before = store.current_generation(project.index_dir)
+    for path in project.articles.iterdir():
+        path.unlink()
+    with pytest.raises(RetrievalError, match="no readable articles"):
+        library.rebuild()
+    assert store.current_generation(project.index_dir) == before
+
+
+def test_missing_index_says_what_to_run(project):
+    with pytest.raises(store.IndexMissing, match="newsbot index"):
+        project.library().ask("anything")
+
+
+@pytest.mark.parametrize("damage", ["manifest.json", "passages.jsonl", "index.faiss"])
+def test_corrupt_index_is_refused_with_the_command_to_run(project, damage):
+    project.library().rebuild()
+    (store.current_generation(project.index_dir) / damage).write_text("{not what it should be")
+    with pytest.raises(RetrievalError, match="newsbot index --full"):
+        project.library().ask("anything")
+
+
+def test_index_of_another_model_is_refused(project):
+    project.library().rebuild()
+    project.config_path.write_text(project.config_path.read_text().replace(project.embedder.name, "other-model"))
+    with pytest.raises(RetrievalError, match="built with model .*newsbot index --full"):
+        project.library().ask("anything")
+
+
+def test_second_concurrent_rebuild_is_told_one_is_running(project):
+    with _build_lock(project.index_dir):
+        with pytest.raises(BuildBusy, match="running"):
+            project.library().rebuild()
+
+
+SLOW_BUILD = """
+import sys, time
+from tests.conftest import Project
+from tests.fakes import HashingEmbedder
+from pathlib import Path
+
+from retrieval import store
+
+class Slow(HashingEmbedder):
+    def embed_batch(self, texts):
+        if sys.argv[2] == "embedding":
+            print("embedding", flush=True)
+            time.sleep(30)
+        return super().embed_batch(texts)
+
+real_save = store.np.save
+def slow_save(*args, **kwargs):
+    real_save(*args, **kwargs)
+    print("writing", flush=True)
+    time.sleep(30)
+
+store.np.save = slow_save
+root = Path(sys.argv[1])
+Project(root, root / "config.toml", Slow()).library().rebuild(full=True)
+"""
+
+
+@pytest.mark.parametrize("phase", ["embedding", "writing"])
+def test_killed_rebuild_leaves_the_old_index_answering(project, phase):
+    library = project.library()
+    library.rebuild()
+    before = store.current_generation(project.index_dir)
+    expected = library.ask("who summoned the ambassador?")
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", SLOW_BUILD, str(project.root), phase], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout.readline().strip() == phase
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(timeout=10)
+
+    assert store.current_generation(project.index_dir) == before
+    assert project.library().ask("who summoned the ambassador?") == expected
+    report = project.library().rebuild()  # and the next build is not stuck on a stale lock
+    assert report.embedded == 0

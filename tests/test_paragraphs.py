@@ -1,0 +1,98 @@
+"""Cleaning and splitting: what becomes a citable paragraph, and what does not."""
+
+from pathlib import Path
+
+import pytest
+
+from corpus.errors import CorpusError
+from corpus.loader import ArticleFile, read_article, scan
+from corpus.paragraphs import ParagraphRules, segment
+from tests.conftest import SHIPPED_ARTICLES
+
+RULES = ParagraphRules()
+
+
+def load(name: str):
+    files = {f.article: f for f in scan([SHIPPED_ARTICLES]).files}
+    return read_article(files[name], RULES)
+
+
+def article_from(tmp_path: Path, name: str, text: str | bytes, rules: ParagraphRules = RULES):
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return read_article(ArticleFile(name, path, "", path.read_bytes()), rules)
+
+
+def test_banner_and_credit_line_are_dropped_and_title_kept():
+    article = load("000_bfb5fe1d5446f174.txt")
+    texts = " ".join(p.text for p in article.paragraphs)
+    assert article.title == "Obama assures French leader Hollande over NSA spying reports"
+    assert "IE 11" not in texts
+    assert "contributed to this report" not in texts
+    assert article.paragraphs[0].text.startswith("President Barack Obama spoke")
+
+
+def test_trailing_headline_byline_and_date_become_metadata():
+    article = load("004_ff9fbbdbf3039c2b.txt")
+    texts = " ".join(p.text for p in article.paragraphs)
+    assert article.title == "U.S. spy chief denies claims of logging French phone calls"
+    assert article.date == "Oct. 23, 2013"
+    for furniture in ("By CNN", "Risky business for whistleblowers", "Intercepting millions of calls"):
+        assert furniture not in texts
+
+
+def test_offsets_point_into_the_file():
+    path = SHIPPED_ARTICLES / "004_ff9fbbdbf3039c2b.txt"
+    source = path.read_text(encoding="utf-8")
+    for paragraph in load(path.name).paragraphs:
+        assert " ".join(source[paragraph.start : paragraph.end].split()) == " ".join(paragraph.text.split())
+
+
+def test_blank_line_blocks_of_wrapped_lines_are_joined(tmp_path):
+    text = "A Title Here\n\nThe first paragraph is wrapped\nover two lines of text here, as editors do.\n\nThe second one stands alone and is long enough to be kept on its own.\n"
+    article = article_from(tmp_path, "a.txt", text)
+    assert [p.text for p in article.paragraphs] == [
+        "The first paragraph is wrapped over two lines of text here, as editors do.",
+        "The second one stands alone and is long enough to be kept on its own.",
+    ]
+    assert article.title == "A Title Here"
+
+
+def test_short_paragraph_merges_into_the_next():
+    seg = segment("Short one.\n\nA much longer paragraph that easily passes the minimum length rule here.\n", ParagraphRules(min_chars=30))
+    assert [(n, t) for n, t, _, _ in seg.paragraphs] == [
+        (1, "Short one.\nA much longer paragraph that easily passes the minimum length rule here.")
+    ]
+
+
+def test_long_paragraph_splits_at_sentences_with_overlap():
+    sentences = [f"Sentence number {i} says something." for i in range(10)]
+    seg = segment(" ".join(sentences) + "\n", ParagraphRules(min_chars=10, max_chars=120, overlap_sentences=1))
+    pieces = [t for _, t, _, _ in seg.paragraphs]
+    assert len(pieces) > 1
+    assert all(len(p) <= 120 for p in pieces)
+    for before, after in zip(pieces, pieces[1:]):
+        assert after.startswith(before.split(". ")[-1].rstrip("."))
+    assert {n for n, _, _, _ in seg.paragraphs} == {1}
+
+
+def test_markdown_heading_is_the_title_and_links_keep_their_words(tmp_path):
+    text = "# Big news today\n\nThe [minister](https://example.org) said **nothing** about the affair at all.\n"
+    article = article_from(tmp_path, "a.md", text)
+    assert article.title == "Big news today"
+    assert article.paragraphs[0].text == "The minister said nothing about the affair at all."
+
+
+def test_html_article_text_is_extracted(tmp_path):
+    body = "".join(f"<p>Paragraph {i} of the story tells the reader a great deal about events in Paris.</p>" for i in range(5))
+    html = f"<html><head><title>Paris story</title></head><body><nav>Home | World</nav><article><h1>Paris story</h1>{body}</article></body></html>"
+    article = article_from(tmp_path, "a.html", html)
+    assert "Paris story" in article.title
+    assert any("Paragraph 3 of the story" in p.text for p in article.paragraphs)
+    assert not any("Home | World" in p.text for p in article.paragraphs)
+
+
+@pytest.mark.parametrize("payload", [b"\x00\x01\x02binary", b"caf\xe9 latin-1 text"])
+def test_unreadable_files_raise_corpus_error_naming_the_file(tmp_path, payload):
+    with pytest.raises(CorpusError, match="bad.txt"):
+        article_from(tmp_path, "bad.txt", payload)
