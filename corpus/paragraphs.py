@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from corpus.cleaning import Block, classify, find_date, find_title, strip_list_marker
 from corpus.model import Paragraph
+from corpus.sentences import sentence_spans
 
 WRAPPED_LINE_MAX = 100
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 _LIST_ITEM = re.compile(r"^\s*([-*+•]|\d+[.)])\s+")
 
 
@@ -125,7 +125,7 @@ def _combine(first: Block, second: Block) -> Block:
 def _split_long(block: Block, rules: ParagraphRules) -> list[tuple[str, int, int]]:
     if len(block.text) <= rules.max_chars:
         return [(block.text, block.start, block.end)]
-    sentences = _sentences(block.text)
+    sentences = [(block.text[s:e], s, e) for s, e in sentence_spans(block.text)]
     pieces: list[tuple[str, int, int]] = []
     first = 0
     while first < len(sentences):
@@ -138,15 +138,6 @@ def _split_long(block: Block, rules: ParagraphRules) -> list[tuple[str, int, int
             break
         first = max(last + 1 - rules.overlap_sentences, first + 1)
     return pieces
-
-
-def _sentences(text: str) -> list[tuple[str, int, int]]:
-    spans, start = [], 0
-    for match in _SENTENCE_BREAK.finditer(text):
-        spans.append((text[start : match.start()], start, match.start()))
-        start = match.end()
-    spans.append((text[start:], start, len(text)))
-    return spans
 
 
 def _mapped(block: Block, text: str, start: int, end: int) -> tuple[str, int, int]:

@@ -9,10 +9,19 @@ from corpus.model import Paragraph
 
 @dataclass(frozen=True)
 class Hit:
-    """A paragraph that matched, with its cosine similarity to the question (higher is closer)."""
+    """A passage that matched.
+
+    `score` is the cosine similarity between the question and the passage's best-matching
+    part (the whole passage or a two-sentence window): 1 is identical meaning, below about
+    0.3 unrelated. Hits are ordered by the reranker, which weighs more than this score.
+    `highlight` is the (start, end) span in `passage.text` of the sentence that best answers;
+    `also` holds near-identical passages from other articles (the same quote, reported twice).
+    """
 
     passage: Paragraph
     score: float
+    highlight: tuple[int, int] | None = None
+    also: tuple[Paragraph, ...] = ()
 
 
 @dataclass(frozen=True)

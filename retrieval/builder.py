@@ -20,11 +20,13 @@ from corpus.errors import CorpusError
 from corpus.loader import read_article, scan
 from corpus.model import Article, Paragraph
 from corpus.paragraphs import ParagraphRules
+from corpus.sentences import sentence_spans
 from retrieval import store
-from retrieval.embedder import Embedder
+from retrieval.embedder import Embedder, TokenVectors, supports_tokens
 from retrieval.errors import RetrievalError
+from retrieval.late import TokenStore
 
-Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
+Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 EMBED_CHUNK = 256
 
 
@@ -50,8 +52,14 @@ class BuildReport:
         )
 
 
-def index_settings(rules: ParagraphRules) -> dict:
-    return {"paragraphs": rules.as_dict(), "normalized": True}
+def index_settings(rules: ParagraphRules, embedder: Embedder) -> dict:
+    """What decides a passage and its vectors; an index built otherwise cannot be reused."""
+    return {
+        "paragraphs": rules.as_dict(),
+        "normalized": True,
+        "sentence_windows": 2,
+        "token_vectors": supports_tokens(embedder),
+    }
 
 
 def build(
@@ -64,19 +72,17 @@ def build(
 ) -> BuildReport:
     with _build_lock(index_dir):
         found = scan(corpus_dirs)
-        previous, full_reason = _reusable_previous(index_dir, embedder.name, rules, full)
+        previous, full_reason = _reusable_previous(index_dir, embedder, rules, full)
         old_entries = previous.manifest.articles if previous else {}
-        old_rows = _rows_by_article(previous) if previous else {}
-        kept: list[tuple[str, list[Paragraph], np.ndarray | None]] = []
+        old_parts = _parts_by_article(previous.data) if previous else {}
+        parts: list[ArticlePart | list[Paragraph]] = []
         articles: dict[str, store.ArticleEntry] = {}
         skipped = list(found.skipped)
         added, updated, unchanged = [], [], []
         for file in found.files:
             old = old_entries.get(file.article)
-            if old is not None and old.sha256 == file.sha256:
-                rows = old_rows.get(file.article, [])
-                passages = [previous.passages[i] for i in rows]
-                kept.append((file.article, passages, np.asarray(previous.vectors[rows], dtype=np.float32)))
+            if old is not None and old.sha256 == file.sha256 and file.article in old_parts:
+                parts.append(old_parts[file.article])
                 articles[file.article] = old
                 unchanged.append(file.article)
                 continue
@@ -85,31 +91,50 @@ def build(
             except CorpusError as exc:
                 skipped.append(f"{exc}; skipped")
                 continue
-            kept.append((file.article, list(article.paragraphs), None))
+            parts.append(list(article.paragraphs))
             articles[file.article] = _entry(article)
             (updated if old is not None else added).append(file.article)
-        if not kept:
+        if not parts:
             folders = ", ".join(str(d) for d in corpus_dirs)
             raise RetrievalError(f"no readable articles in {folders}: add some with `newsbot add FILE`")
         removed = sorted(set(old_entries) - set(articles))
         if previous is not None and not (added or updated or removed):
             return BuildReport((), (), (), tuple(unchanged), tuple(skipped), previous.manifest.passages, 0, None)
-        passages, vectors, embedded = _assemble(kept, embedder, progress)
+        embedded = _embed_new_parts(parts, embedder, progress)
+        data = _concat(embedded, embedder)
         manifest = store.Manifest(
             model=embedder.name,
-            dimension=int(vectors.shape[1]),
-            settings=index_settings(rules),
+            dimension=int(data.vectors.shape[1]),
+            settings=index_settings(rules, embedder),
             articles=articles,
-            passages=len(passages),
+            passages=len(data.passages),
         )
-        store.write_generation(index_dir, manifest, passages, vectors)
+        store.write_generation(index_dir, manifest, data)
         return BuildReport(
             tuple(added), tuple(updated), tuple(removed), tuple(unchanged), tuple(skipped),
-            len(passages), embedded, full_reason,
+            len(data.passages), sum(len(p) for p in parts if isinstance(p, list)), full_reason,
         )
 
 
-def _reusable_previous(index_dir: Path, model: str, rules: ParagraphRules, full: bool):
+@dataclass(frozen=True)
+class ArticlePart:
+    """One article's slice of an index: its passages, units, unit vectors and tokens."""
+
+    passages: list[Paragraph]
+    units: np.ndarray  # passage rows local to this article
+    vectors: np.ndarray
+    tokens: list[TokenVectors] | None
+
+
+def sentence_windows(text: str) -> list[tuple[int, int]]:
+    """Spans of every two consecutive sentences, when that is less than the whole passage."""
+    spans = sentence_spans(text)
+    if len(spans) < 3:
+        return []
+    return [(spans[i][0], spans[i + 1][1]) for i in range(len(spans) - 1)]
+
+
+def _reusable_previous(index_dir: Path, embedder: Embedder, rules: ParagraphRules, full: bool):
     """The current index if its vectors can be reused, and otherwise why not."""
     if full:
         return None, "--full asked for"
@@ -119,49 +144,111 @@ def _reusable_previous(index_dir: Path, model: str, rules: ParagraphRules, full:
         return None, "no index yet"
     except RetrievalError:
         return None, "the old index is unreadable"
-    if previous.manifest.model != model:
-        return None, f"the model changed ({previous.manifest.model} -> {model})"
-    if previous.manifest.settings != index_settings(rules):
-        return None, "the paragraph settings changed"
+    if previous.manifest.model != embedder.name:
+        return None, f"the model changed ({previous.manifest.model} -> {embedder.name})"
+    if previous.manifest.settings != index_settings(rules, embedder):
+        return None, "the index settings changed"
     return previous, None
 
 
-def _rows_by_article(previous: store.StoredIndex) -> dict[str, list[int]]:
-    rows: dict[str, list[int]] = {}
-    for i, passage in enumerate(previous.passages):
-        rows.setdefault(passage.article, []).append(i)
-    return rows
+def _parts_by_article(data: store.IndexData) -> dict[str, ArticlePart]:
+    unit_start = data.unit_start
+    rows_of: dict[str, list[int]] = {}
+    for row, passage in enumerate(data.passages):
+        rows_of.setdefault(passage.article, []).append(row)
+    parts = {}
+    for article, rows in rows_of.items():
+        first, last = rows[0], rows[-1] + 1  # an article's passages are contiguous
+        units = np.array(data.units[unit_start[first] : unit_start[last]], dtype=np.int32)
+        units[:, 0] -= first
+        tokens = None
+        if data.tokens is not None:
+            ids, vectors, offsets = data.tokens
+            tokens = [
+                TokenVectors(np.array(ids[offsets[r] : offsets[r + 1]]), np.array(vectors[offsets[r] : offsets[r + 1]]))
+                for r in rows
+            ]
+        parts[article] = ArticlePart(
+            [data.passages[r] for r in rows],
+            units,
+            np.array(data.vectors[unit_start[first] : unit_start[last]], dtype=np.float32),
+            tokens,
+        )
+    return parts
 
 
 def _entry(article: Article) -> store.ArticleEntry:
     return store.ArticleEntry(article.sha256, article.title, article.date, len(article.paragraphs))
 
 
-def _assemble(kept, embedder: Embedder, progress: Progress | None):
-    """Embed the passages that need it (in chunks, reporting progress) and stack all rows."""
-    todo = [p.text for _, passages, vectors in kept if vectors is None for p in passages]
-    fresh = _embed_all(todo, embedder, progress)
-    passages: list[Paragraph] = []
-    blocks: list[np.ndarray] = []
-    cursor = 0
-    for _, article_passages, vectors in kept:
-        if vectors is None:
-            vectors = fresh[cursor : cursor + len(article_passages)]
-            cursor += len(article_passages)
-        passages.extend(article_passages)
-        blocks.append(vectors)
-    return passages, np.vstack(blocks).astype(np.float32), len(todo)
+def _embed_new_parts(parts, embedder: Embedder, progress: Progress | None) -> list[ArticlePart]:
+    """Embed the passages and windows of new articles in large batches, reporting progress."""
+    fresh = [p for p in parts if isinstance(p, list)]
+    passages = [passage for part in fresh for passage in part]
+    windows = [(i, span) for i, passage in enumerate(passages) for span in sentence_windows(passage.text)]
+    window_texts = [passages[i].text[s:e] for i, (s, e) in windows]
+    total = len(passages) + len(window_texts)
+    with_tokens = supports_tokens(embedder)
 
-
-def _embed_all(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:
-    chunks = []
-    for start in range(0, len(texts), EMBED_CHUNK):
-        chunks.append(np.asarray(embedder.embed_batch(texts[start : start + EMBED_CHUNK]), dtype=np.float32))
+    def report(done: int) -> None:
         if progress:
-            progress(min(start + EMBED_CHUNK, len(texts)), len(texts))
-    if not chunks:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.vstack(chunks)
+            progress(done, total)
+
+    passage_vectors, passage_tokens = _embed_chunks([p.text for p in passages], embedder, with_tokens, report, 0)
+    window_vectors, _ = _embed_chunks(window_texts, embedder, False, report, len(passages))
+    windows_of: dict[int, list[int]] = {}
+    for w, (i, _) in enumerate(windows):
+        windows_of.setdefault(i, []).append(w)
+    built, cursor, fresh_iter = [], 0, iter(fresh)
+    for part in parts:
+        if not isinstance(part, list):
+            built.append(part)
+            continue
+        part = next(fresh_iter)
+        units, vectors, tokens = [], [], []
+        for local, passage in enumerate(part):
+            row = cursor + local
+            units.append((local, 0, len(passage.text)))
+            vectors.append(passage_vectors[row])
+            for w in windows_of.get(row, []):
+                units.append((local, *windows[w][1]))
+                vectors.append(window_vectors[w])
+            if with_tokens:
+                tokens.append(passage_tokens[row])
+        built.append(ArticlePart(part, np.array(units, dtype=np.int32), np.array(vectors, dtype=np.float32), tokens if with_tokens else None))
+        cursor += len(part)
+    return built
+
+
+def _embed_chunks(texts: list[str], embedder: Embedder, with_tokens: bool, report, done_before: int):
+    vectors: list[np.ndarray] = []
+    tokens: list[TokenVectors] = []
+    for start in range(0, len(texts), EMBED_CHUNK):
+        chunk = texts[start : start + EMBED_CHUNK]
+        if with_tokens:
+            chunk_vectors, chunk_tokens = embedder.embed_with_tokens(chunk)  # type: ignore[attr-defined]
+            tokens.extend(chunk_tokens)
+        else:
+            chunk_vectors = embedder.embed_batch(chunk)
+        vectors.extend(np.asarray(chunk_vectors, dtype=np.float32))
+        report(done_before + start + len(chunk))
+    return vectors, tokens
+
+
+def _concat(parts: list[ArticlePart], embedder: Embedder) -> store.IndexData:
+    passages: list[Paragraph] = []
+    units, vectors, tokens = [], [], []
+    for part in parts:
+        shifted = part.units.copy()
+        shifted[:, 0] += len(passages)
+        units.append(shifted)
+        vectors.append(part.vectors)
+        passages.extend(part.passages)
+        if part.tokens is not None:
+            tokens.extend(part.tokens)
+    all_vectors = np.vstack(vectors).astype(np.float32)
+    token_arrays = TokenStore.concat(tokens, all_vectors.shape[1]) if supports_tokens(embedder) else None
+    return store.IndexData(tuple(passages), np.vstack(units).astype(np.int32), all_vectors, token_arrays)
 
 
 @contextmanager

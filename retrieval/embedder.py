@@ -6,7 +6,7 @@ so a deterministic fake can stand in for the real one in fast tests.
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -24,3 +24,24 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
+
+
+class TokenVectors(NamedTuple):
+    """A text's word pieces (special tokens removed) and their unit-length contextual vectors."""
+
+    ids: np.ndarray
+    vectors: np.ndarray
+
+
+class TokenEmbedder(Embedder, Protocol):
+    """An embedder that can also expose per-token vectors, for late-interaction reranking.
+
+    Optional: search falls back to fused dense + BM25 ranking for embedders without it.
+    One call returns both, because both come out of the same forward pass.
+    """
+
+    def embed_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]: ...
+
+
+def supports_tokens(embedder: Embedder) -> bool:
+    return callable(getattr(embedder, "embed_with_tokens", None))

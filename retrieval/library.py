@@ -47,7 +47,7 @@ class Library:
         self._embedder_factory = embedder_factory
         self._embedder: Embedder | None = None
         self._index: store.StoredIndex | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     @property
     def embedder(self) -> Embedder:
@@ -93,6 +93,6 @@ class Library:
                 f"the index was built with model '{loaded.manifest.model}' but config.toml names "
                 f"'{self.model_name}': run `newsbot index --full`"
             )
-        if loaded.manifest.settings != builder.index_settings(self.rules):
+        if loaded.manifest.settings != builder.index_settings(self.rules, self.embedder):
             raise RetrievalError("the index was built with other paragraph settings: run `newsbot index --full`")
         return loaded

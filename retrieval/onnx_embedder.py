@@ -45,20 +45,22 @@ class OnnxManifest:
     def read(cls, export_dir: Path) -> OnnxManifest:
         """Load and check the manifest, saying how to rebuild the folder when it is unusable."""
         path = Path(export_dir) / MANIFEST_FILE
-        redo = f"run `{EXPORT_COMMAND} {export_dir}` to (re)create it"
+        redo = _redo(export_dir)
         if not path.is_file():
-            raise RetrievalError(f"No ONNX model export at {export_dir} ({MANIFEST_FILE} missing); {redo}.")
+            raise RetrievalError(f"No ONNX model export at {export_dir} ({MANIFEST_FILE} missing); {redo}")
         try:
             manifest = cls(**json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, TypeError) as error:
-            raise RetrievalError(f"Unreadable {path} ({error}); {redo}.") from error
+            raise RetrievalError(f"Unreadable {path} ({error}); {redo}") from error
         if manifest.format_version != FORMAT_VERSION:
             raise RetrievalError(
-                f"{path} has format {manifest.format_version}, this newsbot reads {FORMAT_VERSION}; {redo}."
+                f"{path} has format {manifest.format_version}, this newsbot reads {FORMAT_VERSION}; {redo}"
             )
         if manifest.pooling != "mean" or not manifest.normalise:
-            raise RetrievalError(f"{path} asks for pooling={manifest.pooling!r}, normalise={manifest.normalise}; "
-                                 "only mean pooling with normalisation is supported.")
+            raise RetrievalError(
+                f"{path} asks for pooling={manifest.pooling!r}, normalise={manifest.normalise}; "
+                "only mean pooling with normalisation is supported."
+            )
         return manifest
 
 
@@ -114,13 +116,17 @@ class OnnxEmbedder:
         return (token_vectors * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
 
 
+def _redo(export_dir: Path) -> str:
+    return f"run `{EXPORT_COMMAND} {export_dir}` to (re)create it."
+
+
 def _load_tokenizer(path: Path, max_seq_length: int):
     from tokenizers import Tokenizer
 
     try:
         tokenizer = Tokenizer.from_file(str(path))
     except Exception as error:  # tokenizers raises plain Exception for missing and malformed files
-        raise RetrievalError(f"Cannot load tokenizer {path} ({error}); run `{EXPORT_COMMAND} {path.parent}`.") from error
+        raise RetrievalError(f"Cannot load {path} ({error}); {_redo(path.parent)}") from error
     # Set here as well as in the saved file: the model's own tokenizer.json cuts at 128 tokens,
     # while sentence-transformers reads up to max_seq_length; padding is done per chunk below.
     tokenizer.enable_truncation(max_length=max_seq_length)
@@ -132,12 +138,15 @@ def _load_session(path: Path, threads: int):
     import onnxruntime
 
     if not path.is_file():
-        raise RetrievalError(f"{path} is missing; run `{EXPORT_COMMAND} {path.parent}`.")
+        raise RetrievalError(f"{path} is missing; {_redo(path.parent)}")
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = max(1, threads)
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # Idle workers would otherwise busy-wait after each run; on a shared 2-core machine that
+    # steals the CPU from the event loop and doubled 2-thread latency under load.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime's errors share no public base class
-        raise RetrievalError(f"Cannot load {path} ({error}); run `{EXPORT_COMMAND} {path.parent}`.") from error
+        raise RetrievalError(f"Cannot load {path} ({error}); {_redo(path.parent)}") from error

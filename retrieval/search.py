@@ -1,7 +1,15 @@
-"""From a question to an `Answer`: embed, search, rank, and decide whether to refuse.
+"""From a question to an `Answer`: gather candidates, fuse, rerank, decide whether to refuse.
 
-Refusing is part of search, not of the faces: every face must agree on when the
-articles "don't say", and the cut-off lives in config.toml.
+The pipeline, each stage measured on our question set and on SQuAD before it was kept:
+1. candidates: the best passages by dense similarity (whole passage or a two-sentence
+   window) and by BM25 (passages and windows);
+2. fusion: per-candidate z-scores of those four signals, summed (BM25 weighted lower);
+3. rerank: the best few by late interaction (token MaxSim, IDF-weighted);
+4. refusal: answered only when the best passage is close enough in meaning AND holds the
+   question's rarest words: dense similarity alone cannot tell an unanswerable question
+   from an answerable one.
+Refusing is part of search, not of the faces, so every face agrees on when the articles
+"don't say"; the cut-offs live in config.toml.
 """
 
 from __future__ import annotations
@@ -11,8 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.answer import Answer, Hit
-from retrieval.embedder import Embedder
+from retrieval.embedder import Embedder, TokenVectors, supports_tokens
 from retrieval.errors import RetrievalError
+from retrieval.highlight import best_sentence
+from retrieval.lexical import terms
 from retrieval.store import StoredIndex
 
 
@@ -21,6 +31,12 @@ class SearchSettings:
     top_k: int = 3
     min_score: float = 0.45
     max_question_chars: int = 2000
+    candidates: int = 30
+    rerank: int = 20
+    lexical_weight: float = 0.5
+    late_weight: float = 2.0
+    min_term_coverage: float = 0.5
+    duplicate_similarity: float = 0.92
 
 
 class QuestionError(RetrievalError):
@@ -39,17 +55,135 @@ def clean_question(question: str, settings: SearchSettings) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Query:
+    text: str
+    vector: np.ndarray
+    tokens: TokenVectors | None
+    terms: list[str]
+
+
+def encode_query(text: str, embedder: Embedder) -> Query:
+    if supports_tokens(embedder):
+        vectors, tokens = embedder.embed_with_tokens([text])  # type: ignore[attr-defined]
+        token_vectors = tokens[0]
+    else:
+        vectors, token_vectors = embedder.embed_batch([text]), None
+    return Query(text, np.asarray(vectors, dtype=np.float32)[0], token_vectors, terms([text])[0])
+
+
 def search(
     index: StoredIndex, embedder: Embedder, question: str, settings: SearchSettings, top_k: int | None = None
 ) -> Answer:
-    text = clean_question(question, settings)
-    wanted = min(top_k or settings.top_k, len(index.passages))
-    query = np.ascontiguousarray(embedder.embed_batch([text]), dtype=np.float32)
-    scores, rows = index.faiss_index.search(query, wanted)
-    hits = tuple(
-        Hit(passage=index.passages[row], score=float(score))
-        for score, row in zip(scores[0], rows[0])
-        if row >= 0
+    query = encode_query(clean_question(question, settings), embedder)
+    wanted = top_k or settings.top_k
+    ranked, similarity = rank(index, query, settings, wanted)
+    hits = _collapse_duplicates(index, query, ranked, similarity, settings, wanted)
+    answered = bool(hits) and _answers(index, query, hits[0], settings)
+    return Answer(question=query.text, answered=answered, hits=tuple(hits))
+
+
+def rank(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int) -> tuple[list[int], dict[int, float]]:
+    """Passage rows, best first, and each one's best dense similarity."""
+    pool = _candidates(index, query, settings, wanted)
+    if not len(pool):
+        return [], {}
+    features = _features(index, query, pool)
+    fused = _z(features["dense"]) + _z(features["window"]) + settings.lexical_weight * (
+        _z(features["bm25"]) + _z(features["bm25_window"])
     )
-    answered = bool(hits) and hits[0].score >= settings.min_score
-    return Answer(question=text, answered=answered, hits=hits)
+    order = np.argsort(-fused, kind="stable")
+    head = order[: settings.rerank]
+    if index.token_store is not None and query.tokens is not None and len(head) > 1:
+        late = index.token_store.maxsim(query.tokens, pool[head].tolist())
+        rescored = _z(fused[head]) + settings.late_weight * _z(late)
+        order = np.concatenate([head[np.argsort(-rescored, kind="stable")], order[settings.rerank :]])
+    best = np.maximum(features["dense"], features["window"])
+    return pool[order].tolist(), {int(pool[i]): float(best[i]) for i in order}
+
+
+def _candidates(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int) -> np.ndarray:
+    n = len(index.passages)
+    per_signal = min(max(settings.candidates, wanted), n)
+    units = min(per_signal * 4, index.faiss_index.ntotal)
+    _, unit_rows = index.faiss_index.search(query.vector[None, :], units)
+    dense = _first_unique(index.data.units[unit_rows[0][unit_rows[0] >= 0], 0], per_signal)
+    bm25 = np.argsort(-index.lexical_passages.scores(query.terms), kind="stable")[:per_signal]
+    window_scores = index.lexical_windows.scores(query.terms)
+    bm25_windows = np.array([], dtype=np.int64)
+    if len(window_scores):
+        best_windows = np.argsort(-window_scores, kind="stable")[: per_signal * 2]
+        bm25_windows = _first_unique(index.data.units[index.window_rows[best_windows], 0], per_signal)
+    return np.unique(np.concatenate([dense, bm25, bm25_windows]).astype(np.int64))
+
+
+def _features(index: StoredIndex, query: Query, pool: np.ndarray) -> dict[str, np.ndarray]:
+    unit_start = index.data.unit_start
+    passage_bm25 = index.lexical_passages.scores(query.terms)
+    window_bm25 = index.lexical_windows.scores(query.terms)
+    dense, window, bm25, bm25_window = (np.zeros(len(pool), dtype=np.float32) for _ in range(4))
+    for i, row in enumerate(pool):
+        first, last = int(unit_start[row]), int(unit_start[row + 1])
+        sims = np.asarray(index.data.vectors[first:last], dtype=np.float32) @ query.vector
+        dense[i] = sims[0]
+        window[i] = sims[1:].max() if last - first > 1 else sims[0]
+        bm25[i] = passage_bm25[row]
+        docs = np.searchsorted(index.window_rows, [first + 1, last])
+        bm25_window[i] = window_bm25[docs[0] : docs[1]].max() if docs[1] > docs[0] else passage_bm25[row]
+    return {"dense": dense, "window": window, "bm25": bm25, "bm25_window": bm25_window}
+
+
+def _collapse_duplicates(index, query, ranked, similarity, settings, wanted) -> list[Hit]:
+    """Keep the best of near-identical passages, citing the others with it."""
+    kept: list[tuple[int, list[int]]] = []
+    vectors = index.data.vectors
+    unit_start = index.data.unit_start
+    for row in ranked:
+        vector = np.asarray(vectors[unit_start[row]], dtype=np.float32)
+        twin = next(
+            (k for k in kept if float(np.asarray(vectors[unit_start[k[0]]]) @ vector) >= settings.duplicate_similarity
+             and index.passages[k[0]].article != index.passages[row].article),
+            None,
+        )
+        if twin is not None:
+            twin[1].append(row)
+            continue
+        if len(kept) == wanted:
+            break
+        kept.append((row, []))
+    return [
+        Hit(
+            passage=index.passages[row],
+            score=similarity[row],
+            highlight=best_sentence(index.passages[row].text, query.terms),
+            also=tuple(index.passages[r] for r in twins),
+        )
+        for row, twins in kept
+    ]
+
+
+def _answers(index: StoredIndex, query: Query, best: Hit, settings: SearchSettings) -> bool:
+    if best.score < settings.min_score:
+        return False
+    return term_coverage(query.terms, best) >= settings.min_term_coverage
+
+
+def term_coverage(question_terms: list[str], hit: Hit) -> float:
+    """Share of the question's words (stemmed, stopwords out) found in the passage or its twins."""
+    wanted = set(question_terms)
+    if not wanted:
+        return 1.0
+    texts = [hit.passage.text, hit.passage.title, *(p.text for p in hit.also)]
+    present = set(word for words in terms(texts) for word in words)
+    return len(wanted & present) / len(wanted)
+
+
+def _first_unique(rows: np.ndarray, limit: int) -> np.ndarray:
+    _, first = np.unique(rows, return_index=True)
+    return rows[np.sort(first)][:limit]
+
+
+def _z(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float32)
+    spread = values.std()
+    return (values - values.mean()) / spread if spread > 1e-9 else np.zeros_like(values)

@@ -2,7 +2,14 @@
 
 Layout of `index_dir`:
     CURRENT               name of the generation folder readers should open
-    gen-<nanoseconds>/    manifest.json, passages.jsonl, vectors.npy, index.faiss
+    gen-<nanoseconds>/    one generation:
+        manifest.json         model, dimension, settings, each article's hash, format version
+        passages.jsonl        the citable passages, one JSON object a line
+        units.npy             what was embedded: rows of (passage row, start, end) - the
+                              whole passage, then its sentence windows
+        vectors.npy           one unit-length vector per unit; index.faiss searches them
+        tokens_*.npy          per-passage token ids and vectors, for late-interaction reranking
+        bm25_passages/, bm25_windows/   keyword indexes (bm25s' own plain files)
 A rebuild writes a whole new generation next to the old one and then replaces CURRENT
 (temp file + rename), so a crash at any moment leaves the previous index answering and a
 reader never sees half an index. No pickle anywhere: JSON, JSON lines and `.npy`.
@@ -23,8 +30,10 @@ import numpy as np
 
 from corpus.model import Paragraph
 from retrieval.errors import RetrievalError
+from retrieval.late import TokenStore
+from retrieval.lexical import Lexical
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2  # the current one and the one before, for readers still opening it
 
@@ -63,17 +72,52 @@ class Manifest:
 
 
 @dataclass(frozen=True)
+class IndexData:
+    """Everything a generation holds, in memory: what the builder writes and search reads.
+
+    Units are grouped by passage, whole passage first: passage p owns unit rows
+    unit_start[p]:unit_start[p+1], and unit_start[p] is the passage itself.
+    """
+
+    passages: tuple[Paragraph, ...]
+    units: np.ndarray  # int32 rows (passage row, start, end)
+    vectors: np.ndarray  # float32, one row per unit
+    tokens: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # ids, vectors, offsets
+
+    @property
+    def unit_start(self) -> np.ndarray:
+        counts = np.bincount(self.units[:, 0], minlength=len(self.passages))
+        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+    def window_rows(self) -> np.ndarray:
+        """Unit rows of the sentence windows: every unit that is not a whole passage."""
+        is_window = np.ones(len(self.units), dtype=bool)
+        is_window[self.unit_start[:-1][np.diff(self.unit_start) > 0]] = False
+        return np.flatnonzero(is_window)
+
+    def window_texts(self) -> list[str]:
+        return [self.passages[p].text[s:e] for p, s, e in self.units[self.window_rows()]]
+
+
+@dataclass(frozen=True)
 class StoredIndex:
-    """A loaded generation: rows of `vectors`, `passages` and the FAISS index line up."""
+    """A loaded generation with the search structures built over it."""
 
     path: Path
     manifest: Manifest
-    passages: tuple[Paragraph, ...]
-    vectors: np.ndarray
+    data: IndexData
     faiss_index: Any
+    lexical_passages: Lexical
+    lexical_windows: Lexical
+    window_rows: np.ndarray  # unit row of each bm25_windows document
+    token_store: TokenStore | None
+
+    @property
+    def passages(self) -> tuple[Paragraph, ...]:
+        return self.data.passages
 
 
-def write_generation(index_dir: Path, manifest: Manifest, passages: list[Paragraph], vectors: np.ndarray) -> Path:
+def write_generation(index_dir: Path, manifest: Manifest, data: IndexData) -> Path:
     import faiss
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -81,13 +125,18 @@ def write_generation(index_dir: Path, manifest: Manifest, passages: list[Paragra
     staging.mkdir()
     try:
         with open(staging / "passages.jsonl", "w", encoding="utf-8") as out:
-            for passage in passages:
+            for passage in data.passages:
                 out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
-        np.save(staging / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+        _save(staging / "units.npy", data.units.astype(np.int32))
+        _save(staging / "vectors.npy", data.vectors.astype(np.float32))
+        if data.tokens is not None:
+            for name, array in zip(("ids", "vectors", "offsets"), data.tokens):
+                _save(staging / f"tokens_{name}.npy", array)
         flat = faiss.IndexFlatIP(manifest.dimension)
-        if len(vectors):
-            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        flat.add(np.ascontiguousarray(data.vectors, dtype=np.float32))
         faiss.write_index(flat, str(staging / "index.faiss"))
+        Lexical.build([p.text for p in data.passages]).save(staging / "bm25_passages")
+        Lexical.build(data.window_texts()).save(staging / "bm25_windows")
         (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         _fsync_tree(staging)
         final = index_dir / f"gen-{time.time_ns():020d}"
@@ -136,16 +185,42 @@ def load(index_dir: Path) -> StoredIndex:
     try:
         with open(path / "passages.jsonl", encoding="utf-8") as lines:
             passages = tuple(Paragraph(**json.loads(line)) for line in lines)
-        vectors = np.load(path / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        tokens = None
+        if (path / "tokens_ids.npy").exists():
+            tokens = tuple(_load(path / f"tokens_{name}.npy") for name in ("ids", "vectors", "offsets"))
+        data = IndexData(passages, _load(path / "units.npy"), _load(path / "vectors.npy"), tokens)
         faiss_index = faiss.read_index(str(path / "index.faiss"))
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        lexical_passages = Lexical.load(path / "bm25_passages")
+        lexical_windows = Lexical.load(path / "bm25_windows")
+        window_rows = data.window_rows()
+        _check_sizes(data, manifest, faiss_index, lexical_passages, lexical_windows, window_rows)
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError, IndexError) as exc:
         raise RetrievalError(
             f"index in {index_dir} is corrupt ({type(exc).__name__}): run `newsbot index --full`"
         ) from None
-    sizes = {len(passages), vectors.shape[0], faiss_index.ntotal, manifest.passages}
-    if len(sizes) != 1 or vectors.shape[1] != manifest.dimension:
-        raise RetrievalError(f"index in {index_dir} is corrupt (sizes disagree): run `newsbot index --full`")
-    return StoredIndex(path, manifest, passages, vectors, faiss_index)
+    token_store = TokenStore.from_arrays(*tokens) if tokens is not None else None
+    return StoredIndex(path, manifest, data, faiss_index, lexical_passages, lexical_windows, window_rows, token_store)
+
+
+def _check_sizes(data: IndexData, manifest: Manifest, faiss_index, lexical_passages, lexical_windows, window_rows) -> None:
+    consistent = (
+        len(data.passages) == manifest.passages == lexical_passages.size
+        and len(data.units) == len(data.vectors) == faiss_index.ntotal
+        and data.vectors.shape[1] == manifest.dimension
+        and len(window_rows) == lexical_windows.size
+        and (len(data.units) == 0 or int(data.units[:, 0].max()) < len(data.passages))
+        and (data.tokens is None or len(data.tokens[2]) == len(data.passages) + 1)
+    )
+    if not consistent:
+        raise ValueError("sizes disagree")
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    np.save(path, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def _load(path: Path) -> np.ndarray:
+    return np.load(path, mmap_mode="r", allow_pickle=False)
 
 
 def _point_to(index_dir: Path, name: str) -> None:
@@ -169,6 +244,9 @@ def _prune(index_dir: Path, keep: str) -> None:
 
 def _fsync_tree(folder: Path) -> None:
     for item in folder.iterdir():
+        if item.is_dir():
+            _fsync_tree(item)
+            continue
         with open(item, "rb") as handle:
             os.fsync(handle.fileno())
     _fsync_dir(folder)

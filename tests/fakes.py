@@ -27,9 +27,27 @@ class HashingEmbedder:
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         self.embedded.extend(texts)
+        return self._hashed(texts)
+
+    def _hashed(self, texts: Sequence[str]) -> np.ndarray:
         rows = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for i, text in enumerate(texts):
             for word in _WORD.findall(text.lower()):
                 digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
                 rows[i, int.from_bytes(digest, "little") % self.dimension] += 1.0
         return normalise_rows(rows)
+
+
+class HashingTokenEmbedder(HashingEmbedder):
+    """The fake with per-token vectors too, so the reranking path runs in fast tests."""
+
+    def embed_with_tokens(self, texts: Sequence[str]):
+        from retrieval.embedder import TokenVectors
+
+        vectors = self.embed_batch(texts)
+        tokens = []
+        for text in texts:
+            words = _WORD.findall(text.lower()) or ["empty"]
+            ids = np.array([int.from_bytes(hashlib.blake2b(w.encode(), digest_size=3).digest(), "little") for w in words], dtype=np.int32)
+            tokens.append(TokenVectors(ids, self._hashed(words)))
+        return vectors, tokens

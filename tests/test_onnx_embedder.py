@@ -68,8 +68,9 @@ def test_matches_sentence_transformers(embedder, source_model):
 
 
 def test_reads_past_128_tokens(embedder):
-    paragraph, extended = embedder.embed_batch([LONG_PARAGRAPH, LONG_PARAGRAPH + " Then the harbour flooded."])
-    assert float(paragraph @ extended) < 0.9999
+    extended = LONG_PARAGRAPH + " Then the harbour flooded."  # only tokens 219 onwards differ
+    paragraph_vector, extended_vector = embedder.embed_batch([LONG_PARAGRAPH, extended])
+    assert float(paragraph_vector @ extended_vector) < 0.9999
 
 
 def test_batch_order_and_padding_do_not_change_vectors(embedder):
@@ -136,5 +137,7 @@ def test_embedding_does_not_import_torch(export_dir):
         "assert not heavy, heavy\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr

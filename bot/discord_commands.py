@@ -1,0 +1,133 @@
+"""The slash commands and the two ways of replying (to an interaction, to a message).
+
+Callbacks are a line or two: the work lives in `NewsBot`, the text in `bot.discord_render`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, Protocol
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_render import UNEXPECTED_TEXT, problem_text, sources_pages
+from bot.discord_views import PagerView
+from retrieval.errors import RetrievalError
+
+if TYPE_CHECKING:
+    from bot.discord_app import NewsBot
+
+log = logging.getLogger("newsbot.discord")
+
+
+class Reply(Protocol):
+    """Where an answer goes. `refuse` comes before `working`; `say` and `send` after it."""
+
+    async def refuse(self, text: str) -> None: ...
+
+    async def working(self) -> None: ...
+
+    async def say(self, text: str) -> None: ...
+
+    async def send(self, embed: discord.Embed, view: discord.ui.View | None) -> discord.Message: ...
+
+
+class InteractionReply:
+    """Refusals are private (ephemeral); answers follow a "thinking…" placeholder, public unless asked."""
+
+    def __init__(self, interaction: discord.Interaction, private: bool = False) -> None:
+        self.interaction = interaction
+        self.private = private
+
+    async def refuse(self, text: str) -> None:
+        if self.interaction.response.is_done():
+            await self.interaction.followup.send(text, ephemeral=True)
+        else:
+            await self.interaction.response.send_message(text, ephemeral=True)
+
+    async def working(self) -> None:
+        await self.interaction.response.defer(thinking=True, ephemeral=self.private)
+
+    async def say(self, text: str) -> None:
+        await self.interaction.followup.send(text, ephemeral=self.private)
+
+    async def send(self, embed: discord.Embed, view: discord.ui.View | None) -> discord.Message:
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        return await self.interaction.followup.send(embed=embed, ephemeral=self.private, wait=True, **extra)
+
+    async def edit(self, text: str) -> None:
+        """Replace the deferred reply's text; a lost edit (expired token) is logged, not fatal."""
+        try:
+            await self.interaction.edit_original_response(content=text)
+        except discord.HTTPException as error:
+            log.warning("could not update the reply to interaction %s: %s", self.interaction.id, error)
+
+
+class MessageReply:
+    """Replies to a mention or a DM, without pinging its author."""
+
+    def __init__(self, message: discord.Message) -> None:
+        self.message = message
+        self._reference = message.to_reference(fail_if_not_exists=False)
+
+    async def refuse(self, text: str) -> None:
+        await self.message.channel.send(text, reference=self._reference)
+
+    async def working(self) -> None:
+        await self.message.channel.typing()
+
+    async def say(self, text: str) -> None:
+        await self.refuse(text)
+
+    async def send(self, embed: discord.Embed, view: discord.ui.View | None) -> discord.Message:
+        return await self.message.channel.send(embed=embed, view=view, reference=self._reference)
+
+
+class NewsTree(app_commands.CommandTree):
+    """The one place unexpected command errors end: logged in full, a short apology in Discord."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error("/%s failed", command, exc_info=error)
+        try:
+            await InteractionReply(interaction).refuse(UNEXPECTED_TEXT)
+        except discord.HTTPException:
+            log.warning("could not tell the user about the failure of /%s", command)
+
+
+class NewsCog(commands.Cog):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ask", description="Ask the news articles a question and get cited passages")
+    @app_commands.describe(
+        question="What you want to know, e.g. who summoned the ambassador?",
+        private="Show the answer to you only",
+    )
+    async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
+        await self.bot.respond(InteractionReply(interaction, private), interaction.user, question)
+
+    @app_commands.command(name="sources", description="List the articles the answers come from")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            found = await asyncio.to_thread(self.bot.library.sources)
+        except RetrievalError as error:
+            await interaction.followup.send(problem_text(str(error)), ephemeral=True)
+            return
+        pages = sources_pages(found)
+        view = PagerView(pages, interaction.user.id) if len(pages) > 1 else None
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        message = await interaction.followup.send(embed=pages[0], ephemeral=True, wait=True, **extra)
+        if view is not None:
+            view.message = message
+
+    @app_commands.command(name="reindex", description="Rebuild the index from the article folders (bot admins)")
+    @app_commands.describe(full="Embed every article again, not only new and changed ones")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def reindex(self, interaction: discord.Interaction, full: bool = False) -> None:
+        await self.bot.reindex(interaction, full)

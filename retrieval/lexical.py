@@ -1,0 +1,73 @@
+"""Keyword scores (BM25, via bm25s) to stand beside the dense ones.
+
+Dense vectors blur names and numbers ("70.3 million", "Calderon"); BM25 matches them
+exactly. Measured on SQuAD here, fusing both beats either alone by 5-9 points of top-1.
+The index is saved with bm25s' own plain-file format (JSON and `.npy`, no pickle).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+LANGUAGE = "en"
+EMPTY_MARKER = "empty.txt"  # bm25s cannot index zero documents; an empty set is saved as this
+
+
+def terms(texts: Sequence[str]) -> list[list[str]]:
+    """Lower-cased words without English stopwords: the units BM25 counts.
+
+    Not stemmed: exact forms carry meaning ("the ambassador" is not "ambassadors"), and on
+    SQuAD stemming changed top-1 by less than 0.1 point once reranking was on.
+    """
+    import bm25s
+
+    tokenized = bm25s.tokenize(
+        list(texts), stopwords=LANGUAGE, return_ids=False, show_progress=False
+    )
+    return [list(words) for words in tokenized]
+
+
+class Lexical:
+    def __init__(self, retriever, size: int) -> None:
+        self._retriever = retriever
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> "Lexical":
+        import bm25s
+
+        if not texts:
+            return cls(None, 0)
+        retriever = bm25s.BM25()
+        # an empty document would make bm25s drop it and shift every row after it
+        retriever.index([words or ["\u2205"] for words in terms(texts)], show_progress=False)
+        return cls(retriever, len(texts))
+
+    def save(self, folder: Path) -> None:
+        if self._retriever is None:
+            folder.mkdir()
+            (folder / EMPTY_MARKER).write_text("no documents\n")
+            return
+        self._retriever.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "Lexical":
+        import bm25s
+
+        if (folder / EMPTY_MARKER).exists():
+            return cls(None, 0)
+        retriever = bm25s.BM25.load(str(folder), mmap=False)
+        return cls(retriever, int(retriever.scores["num_docs"]))
+
+    def scores(self, question_terms: list[str]) -> np.ndarray:
+        """BM25 of the question against every document (zeros when no term is known)."""
+        if self._retriever is None:
+            return np.zeros(0, dtype=np.float32)
+        vocab = self._retriever.vocab_dict
+        known = [vocab[t] for t in question_terms if t in vocab]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)

@@ -1,0 +1,123 @@
+"""Building the real bot against simcord's stand-in for Discord, on a throwaway corpus and index."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator, Sequence
+
+import discord
+import numpy as np
+import simcord
+
+from bot.app import open_library
+from bot.config import Config
+from bot.discord_app import NewsBot
+from retrieval.library import Library
+from tests.conftest import SHIPPED_ARTICLES
+from tests.conftest import write_config as write_base_config
+from tests.fakes import HashingEmbedder
+
+REAL_MODEL = "all-MiniLM-L6-v2"
+REINDEX_ROLE = "newsbot-admin"
+
+
+def write_config(root: Path, model: str, cooldown: float = 5.0, test_guild: int = 0) -> Path:
+    """A config.toml in `root` for a copy of the shipped articles in `root/articles`, index in `root/index`."""
+    if not (root / "articles").exists():
+        shutil.copytree(SHIPPED_ARTICLES, root / "articles")
+    discord_section = (
+        f'[discord]\ntest_guild = {test_guild}\nreindex_role = "{REINDEX_ROLE}"\ncooldown_seconds = {cooldown}\n'
+    )
+    return write_base_config(root, model, extra=discord_section)
+
+
+def fake_library(config: Config, embedder: HashingEmbedder | None = None) -> Library:
+    """A library on the deterministic fake model, its index built."""
+    embedder = embedder or HashingEmbedder()
+    library = open_library(config, embedder_factory=lambda: embedder)
+    library.rebuild()
+    return library
+
+
+class GatedEmbedder(HashingEmbedder):
+    """The fake model, except that while `gate` is closed, rebuild batches (>1 text) wait for it.
+
+    Questions (one text) pass, so a test can ask while a rebuild is stuck halfway.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.gate.set()
+        self.waiting = threading.Event()
+        self.questions_while_stuck = 0
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        if not self.gate.is_set():
+            if len(texts) > 1:
+                self.waiting.set()
+                self.gate.wait(timeout=30)
+            else:
+                self.questions_while_stuck += 1
+        return super().embed_batch(texts)
+
+
+@dataclass
+class World:
+    """A server with a #news channel and four people, in front of the running bot."""
+
+    env: simcord.Env
+    bot: NewsBot
+    guild: simcord.GuildHandle
+    channel: simcord.ChannelHandle
+    alice: simcord.MemberActor  # a plain member
+    owner: simcord.MemberActor  # the bot's owner, who can manage the server
+    manager: simcord.MemberActor  # can manage the server, but is neither owner nor in the role
+    admin: simcord.MemberActor  # has the reindex role from config.toml
+
+    async def ask(self, who: simcord.MemberActor, question: str) -> simcord.InteractionResult:
+        return await who.slash(self.channel, "ask", question=question)
+
+    async def mention(self, who: simcord.MemberActor, text: str) -> discord.Message:
+        await who.send(self.channel, f"{self.bot.user.mention} {text}")
+        reply = self.channel.last_message
+        assert reply is not None and reply.author.id == self.bot.user.id
+        return reply
+
+
+def make_bot(library: Library, config: Config, sync: bool = True) -> NewsBot:
+    return NewsBot(library, config.discord, top_k=config.top_k, sync_commands=sync)
+
+
+@asynccontextmanager
+async def running(library: Library, config: Config, sync: bool = True, **options) -> AsyncIterator[World]:
+    bot = make_bot(library, config, sync=sync)
+    async with simcord.run(bot, **options) as env:
+        guild = env.create_guild("Newsroom", id=config.discord.test_guild or None)
+        channel = guild.create_text_channel("news")
+        managers = guild.create_role("Managers", permissions=discord.Permissions(manage_guild=True))
+        admins = guild.create_role(REINDEX_ROLE)
+        owner = guild.add_member(env.create_user("olivia"), roles=[managers])
+        bot.owner_ids = {owner.id}
+        yield World(
+            env=env,
+            bot=bot,
+            guild=guild,
+            channel=channel,
+            alice=guild.add_member(env.create_user("alice")),
+            owner=owner,
+            manager=guild.add_member(env.create_user("mark"), roles=[managers]),
+            admin=guild.add_member(env.create_user("ada"), roles=[admins]),
+        )
+
+
+def embed_text(embed: discord.Embed) -> str:
+    """Everything a person reads in an embed, in order."""
+    parts = [embed.title or "", embed.description or ""]
+    parts += [f"{field.name}\n{field.value}" for field in embed.fields]
+    parts.append(embed.footer.text or "")
+    return "\n".join(parts)

@@ -1,0 +1,179 @@
+"""`run_discord`, which `newsbot discord` calls: start-up problems end in one line and an exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+
+import discord
+import pytest
+import yarl
+from aiohttp import web
+from discord.gateway import DiscordWebSocket
+
+from bot.config import load_config
+from bot.discord_app import INVITE_PERMISSIONS, INVITE_SCOPES, run_discord, serve
+from tests.discord_support import REAL_MODEL, fake_library, make_bot, write_config
+from tests.fakes import FAKE_MODEL
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "discord.md"
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """run_discord sets up logging for the process; undo it after each test."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:], root.level = handlers, level
+
+
+@pytest.fixture
+def indexed_config(tmp_path):
+    config = load_config(write_config(tmp_path, FAKE_MODEL))
+    fake_library(config)
+    return config
+
+
+BOT_USER = {"id": "1000", "username": "newsbot", "discriminator": "0", "global_name": None, "avatar": None, "bot": True}
+APPLICATION = {
+    "id": "1000", "name": "newsbot", "icon": None, "description": "", "summary": "", "bot_public": True,
+    "bot_require_code_grant": False, "verify_key": "0" * 64, "owner": BOT_USER, "flags": 0, "team": None,
+}
+
+
+def json_response(payload: dict, status: int = 200) -> web.Response:
+    # discord.py parses a body as JSON only under exactly this content type.
+    return web.Response(status=status, body=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+
+
+class LocalDiscord:
+    """Discord's login and gateway on 127.0.0.1, in a thread of its own so any test can use it.
+
+    It accepts any token (or, with `accept_tokens=False`, refuses every one as Discord does a
+    revoked token) and the bot's IDENTIFY, then never says READY: the bot waits, connected.
+    """
+
+    def __init__(self, accept_tokens: bool) -> None:
+        self.accept_tokens = accept_tokens
+        self.identified = threading.Event()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.runner: web.AppRunner | None = None
+
+    def start(self) -> int:
+        self.thread.start()
+        return asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(timeout=10)
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+
+    async def _start(self) -> int:
+        app = web.Application()
+        app.router.add_get("/api/v10/users/@me", self._me)
+        app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
+        app.router.add_get("/gateway", self._gateway)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        await web.TCPSite(self.runner, "127.0.0.1", 0).start()
+        return self.runner.addresses[0][1]
+
+    async def _me(self, _request: web.Request) -> web.Response:
+        if not self.accept_tokens:
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        return json_response(BOT_USER)
+
+    async def _application(self, _request: web.Request) -> web.Response:
+        return json_response(APPLICATION)
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
+        async for message in socket:
+            if json.loads(message.data).get("op") == 2:
+                self.identified.set()
+        return socket
+
+
+@pytest.fixture(params=[True], ids=["accepting"])
+def local_discord(request, monkeypatch):
+    """discord.py's real HTTP and gateway clients, pointed at `LocalDiscord`."""
+    discord_ = LocalDiscord(accept_tokens=request.param)
+    port = discord_.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{port}/gateway"))
+    yield discord_
+    discord_.stop()
+
+
+@pytest.mark.parametrize("token", [None, "", "   "], ids=["unset", "empty", "blank"])
+def test_missing_token_exits_2_with_one_line(indexed_config, monkeypatch, capsys, token):
+    if token is None:
+        monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    else:
+        monkeypatch.setenv("DISCORD_TOKEN", token)
+    assert run_discord(indexed_config, sync=False) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: DISCORD_TOKEN is not set: copy the token from the Bot page")
+    assert err.count("\n") == 1
+
+
+def test_missing_index_exits_1_and_says_what_to_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DISCORD_TOKEN", "a-token")
+    config = load_config(write_config(tmp_path, FAKE_MODEL))
+    assert run_discord(config, sync=False) == 1
+    assert capsys.readouterr().err == f"Error: no index in {config.index_dir}: run `newsbot index`\n"
+
+
+def test_index_of_another_model_exits_1_and_says_what_to_run(indexed_config, tmp_path, monkeypatch, capsys, local_discord):
+    monkeypatch.setenv("DISCORD_TOKEN", "a-token")
+    other = load_config(write_config(tmp_path, REAL_MODEL))
+    assert run_discord(other, sync=False) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"Error: the index was built with model '{FAKE_MODEL}' but config.toml names '{REAL_MODEL}': "
+        "run `newsbot index --full`"
+    )
+
+
+@pytest.mark.parametrize("local_discord", [False], ids=["refusing"], indirect=True)
+def test_rejected_token_exits_1_with_one_line_and_no_traceback(indexed_config, monkeypatch, capsys, local_discord):
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+    assert run_discord(indexed_config, sync=False) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        "Error: Discord rejected DISCORD_TOKEN: copy it again from the Bot page of your application"
+    )
+
+
+def test_the_invite_asks_for_exactly_the_documented_permissions():
+    assert INVITE_PERMISSIONS.value == 274877991936
+    assert INVITE_SCOPES == ("bot", "applications.commands")
+    text = DOCS.read_text(encoding="utf-8")
+    assert "274877991936" in text and "bot applications.commands" in text
+
+
+@pytest.mark.asyncio
+async def test_sigterm_closes_the_connection_and_returns(indexed_config, local_discord):
+    bot = make_bot(fake_library(indexed_config), indexed_config, sync=False)
+    serving = asyncio.create_task(serve(bot, "a-token"))
+    try:
+        assert await asyncio.to_thread(local_discord.identified.wait, 10)
+        # Without serve's handler the signal would end the test run, so make sure it is there first.
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(serving, timeout=10)
+    finally:
+        serving.cancel()
+    assert bot.is_closed()
