@@ -61,6 +61,13 @@ def _ensure_index(library) -> None:
         _rebuild(library, full=False)
 
 
+def _emphasis():
+    """Bold on a terminal; plain text when piped, so no escape codes reach files."""
+    if not sys.stdout.isatty():
+        return None
+    return lambda text: click.style(text, bold=True)
+
+
 def _folders(paths: Iterable[Path]) -> str:
     return ", ".join(str(p) for p in paths)
 
@@ -102,7 +109,7 @@ def ask(question, batch, as_json, top_k, config_path):
     _ensure_index(library)
     if question is not None:
         answer = library.ask(question, top_k)
-        click.echo(to_json_line(answer_record(answer)) if as_json else render_answer(answer))
+        click.echo(to_json_line(answer_record(answer)) if as_json else render_answer(answer, emphasis=_emphasis()))
         return
     failures = 0
     for line in batch:
@@ -114,7 +121,7 @@ def ask(question, batch, as_json, top_k, config_path):
             failures += 1
             click.echo(to_json_line(error_record(line.strip(), str(exc))) if as_json else f"Error: {exc}\n")
             continue
-        click.echo(to_json_line(answer_record(answer)) if as_json else f"Q: {answer.question}\n{render_answer(answer)}\n")
+        click.echo(to_json_line(answer_record(answer)) if as_json else f"Q: {answer.question}\n{render_answer(answer, emphasis=_emphasis())}\n")
     if failures:
         sys.exit(1)
 
@@ -134,7 +141,7 @@ def chat(config_path):
 
     def answer(question: str) -> str:
         try:
-            return render_answer(library.ask(question))
+            return render_answer(library.ask(question), emphasis=_emphasis())
         except QuestionError as exc:
             return f"Error: {exc}"
 
@@ -177,6 +184,75 @@ def sources(config_path):
     for source in library.sources():
         date = f", {source.date}" if source.date else ""
         click.echo(f"{source.article}: {source.title} ({source.paragraphs} passages{date})")
+
+
+@main.command()
+@click.option("--sync", is_flag=True, help="register the slash commands with Discord (after adding or changing commands)")
+@config_option
+@friendly_errors
+def discord(sync, config_path):
+    """Run the Discord bot (token from the DISCORD_TOKEN environment variable)."""
+    from bot.discord_app import run_discord
+
+    sys.exit(run_discord(load_config(config_path), sync))
+
+
+@main.command(name="eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path), help="evaluate over this folder of articles instead of the configured corpus")
+@click.option("--json", "as_json", is_flag=True, help="print the figures and misses as one JSON object")
+@click.option("--min-top1", type=click.FloatRange(0, 1), default=None, help="exit 1 when top-1 falls below this")
+@click.option("--misses", type=click.IntRange(min=0), default=10, help="how many misses to list")
+@config_option
+@friendly_errors
+def evaluate(questions, corpus, as_json, min_top1, misses, config_path):
+    """Score search on a question set: top-1, top-3, MRR, refusals, misses."""
+    import json
+
+    from retrieval.evaluation import MRR_DEPTH, evaluate as run_eval, load_questions
+
+    config = load_config(config_path)
+    if corpus is not None:
+        config = _config_for_corpus(config, corpus)
+    from bot.app import open_library
+
+    library = open_library(config)
+    question_set = load_questions(questions)
+    _ensure_index(library)
+    _rebuild(library, full=False)
+    report = run_eval(question_set, lambda q: library.ask(q, MRR_DEPTH), keep_misses=misses)
+    figures = report.metrics()
+    if as_json:
+        click.echo(json.dumps({"questions": str(questions), **figures, "misses": report.misses}))
+    else:
+        click.echo(render_eval(figures, report.misses))
+    if min_top1 is not None and figures["top1"] < min_top1:
+        click.echo(f"top-1 {figures['top1']:.3f} is below --min-top1 {min_top1}", err=True)
+        sys.exit(1)
+
+
+def _config_for_corpus(config, corpus: Path):
+    """The same settings over another folder, with its own index kept beside the main one."""
+    import dataclasses
+    import hashlib
+
+    key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:12]
+    index_dir = config.index_dir.parent / f"{config.index_dir.name}-eval" / f"{corpus.name}-{key}"
+    return dataclasses.replace(config, corpus_dirs=(corpus.resolve(),), index_dir=index_dir)
+
+
+def render_eval(figures: dict, misses: list[dict]) -> str:
+    lines = [
+        f"answerable {figures['answerable']}: top-1 {figures['top1']:.3f}  top-3 {figures['top3']:.3f}  "
+        f"MRR {figures['mrr']:.3f}  false refusals {figures['false_refusal_rate']:.3f}",
+        f"unanswerable {figures['unanswerable']}: refused {figures['refusal_rate']:.3f}",
+        f"median {figures['median_seconds'] * 1000:.0f} ms per question",
+    ]
+    if misses:
+        lines.append("misses:")
+        for miss in misses:
+            lines.append(f"- {miss['question']} [{miss['why']}]\n    first: {miss['first']}\n    expected: {miss['expected']}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ ever added, never renamed or removed.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
+from typing import Callable
 
 from retrieval.answer import Answer, Hit
 
@@ -20,7 +22,8 @@ def citation(hit: Hit) -> str:
     return f"{p.title} ({p.article}, paragraph {p.number})"
 
 
-def render_answer(answer: Answer, width: int = 88) -> str:
+def render_answer(answer: Answer, width: int = 88, emphasis: Callable[[str], str] | None = None) -> str:
+    """Plain text; `emphasis` (e.g. bold on a terminal) wraps the best-answering sentence."""
     lines: list[str] = []
     if not answer.answered:
         lines.append(REFUSAL)
@@ -28,9 +31,31 @@ def render_answer(answer: Answer, width: int = 88) -> str:
             lines.append(NEAREST_LABEL)
     for rank, hit in enumerate(answer.hits, start=1):
         lines.append(f"{rank}. [{hit.score:.2f}] {citation(hit)}")
-        for paragraph in hit.passage.text.split("\n"):
-            lines.append(textwrap.fill(paragraph, width=width, initial_indent="   ", subsequent_indent="   "))
+        lines.extend(f"   also in: {p.title} ({p.article}, paragraph {p.number})" for p in hit.also)
+        lines.append(_wrapped(hit, width, emphasis))
     return "\n".join(lines)
+
+
+def _wrapped(hit: Hit, width: int, emphasis: Callable[[str], str] | None) -> str:
+    """Wrap first, then emphasise, so escape codes never count towards line width."""
+    text = hit.passage.text
+    wrapped = "\n".join(
+        textwrap.fill(paragraph, width=width, initial_indent="   ", subsequent_indent="   ")
+        for paragraph in text.split("\n")
+    )
+    if emphasis is None or hit.highlight is None:
+        return wrapped
+    sentence = text[hit.highlight[0] : hit.highlight[1]]
+    words = sentence.split()
+    if not words:
+        return wrapped
+    # find the sentence again in the wrapped text, where spaces may have become "\n   "
+    pattern = r"\s+(?:   )?".join(re.escape(w) for w in words)
+    def emphasised(match: re.Match) -> str:
+        parts = match.group(0).split("\n")
+        return "\n".join([emphasis(parts[0])] + [part[:3] + emphasis(part[3:]) for part in parts[1:]])
+
+    return re.sub(pattern, emphasised, wrapped, count=1)
 
 
 def answer_record(answer: Answer) -> dict:
@@ -46,6 +71,8 @@ def answer_record(answer: Answer) -> dict:
                 "score": round(hit.score, 4),
                 "start": hit.passage.start,
                 "end": hit.passage.end,
+                "highlight": list(hit.highlight) if hit.highlight else None,
+                "also": [{"article": p.article, "title": p.title, "paragraph": p.number} for p in hit.also],
             }
             for hit in answer.hits
         ],

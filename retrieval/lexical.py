@@ -7,12 +7,15 @@ The index is saved with bm25s' own plain-file format (JSON and `.npy`, no pickle
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-LANGUAGE = "en"
+# English stopwords plus the words questions are made of: "who" and "did" say nothing about
+# which passage answers, and would count against a passage in the refusal rule.
+QUESTION_WORDS = ("who", "whom", "whose", "what", "when", "where", "why", "how", "which", "did", "does", "do", "done")
 EMPTY_MARKER = "empty.txt"  # bm25s cannot index zero documents; an empty set is saved as this
 
 
@@ -24,10 +27,15 @@ def terms(texts: Sequence[str]) -> list[list[str]]:
     """
     import bm25s
 
-    tokenized = bm25s.tokenize(
-        list(texts), stopwords=LANGUAGE, return_ids=False, show_progress=False
-    )
+    tokenized = bm25s.tokenize(list(texts), stopwords=_stopwords(), return_ids=False, show_progress=False)
     return [list(words) for words in tokenized]
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return sorted(set(STOPWORDS_EN) | set(QUESTION_WORDS))
 
 
 class Lexical:
