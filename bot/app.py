@@ -24,7 +24,12 @@ def open_library(config: Config, embedder_factory: Callable[[], Embedder] | None
         corpus_dirs=config.corpus_dirs,
         index_dir=config.index_dir,
         rules=config.paragraphs,
-        search_settings=SearchSettings(config.top_k, config.min_score, config.max_question_chars),
+        search_settings=SearchSettings(
+            top_k=config.top_k,
+            min_score=config.min_score,
+            min_token_score=config.min_token_score,
+            max_question_chars=config.max_question_chars,
+        ),
         embedder_factory=embedder_factory or real_embedder_factory(config),
         model_name=config.model,
     )

@@ -36,6 +36,7 @@ class Config:
     model: str
     top_k: int
     min_score: float
+    min_token_score: float
     max_question_chars: int
     paragraphs: ParagraphRules
     discord: DiscordSettings
@@ -52,7 +53,8 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     "index": {"dir": (str, "index"), "model": (str, "all-MiniLM-L6-v2")},
     "search": {
         "top_k": (int, 3),
-        "min_score": (float, 0.45),
+        "min_score": (float, 0.2),
+        "min_token_score": (float, 0.5),
         "max_question_chars": (int, 2000),
     },
     "discord": {
@@ -92,6 +94,7 @@ def load_config(path: Path | None = None) -> Config:
         model=values["index"]["model"],
         top_k=values["search"]["top_k"],
         min_score=values["search"]["min_score"],
+        min_token_score=values["search"]["min_token_score"],
         max_question_chars=values["search"]["max_question_chars"],
         paragraphs=ParagraphRules(**values["paragraphs"]),
         discord=DiscordSettings(**values["discord"]),

@@ -5,9 +5,9 @@ The pipeline, each stage measured on our question set and on SQuAD before it was
    window) and by BM25 (passages and windows);
 2. fusion: per-candidate z-scores of those four signals, summed (BM25 weighted lower);
 3. rerank: the best few by late interaction (token MaxSim, IDF-weighted);
-4. refusal: answered only when the best passage is close enough in meaning AND holds the
-   question's rarest words: dense similarity alone cannot tell an unanswerable question
-   from an answerable one.
+4. refusal: answered only when the best passage is close enough both as a whole (cosine)
+   and word by word (the late-interaction score): on our question set the token score
+   separates unanswerable questions far better than cosine alone.
 Refusing is part of search, not of the faces, so every face agrees on when the articles
 "don't say"; the cut-offs live in config.toml.
 """
@@ -35,7 +35,7 @@ class SearchSettings:
     rerank: int = 20
     lexical_weight: float = 0.5
     late_weight: float = 2.0
-    min_term_coverage: float = 0.5
+    min_token_score: float = 0.5
     duplicate_similarity: float = 0.92
 
 
@@ -77,29 +77,37 @@ def search(
 ) -> Answer:
     query = encode_query(clean_question(question, settings), embedder)
     wanted = top_k or settings.top_k
-    ranked, similarity = rank(index, query, settings, wanted)
-    hits = _collapse_duplicates(index, query, ranked, similarity, settings, wanted)
-    answered = bool(hits) and _answers(index, query, hits[0], settings)
+    ranking = rank(index, query, settings, wanted)
+    hits = _collapse_duplicates(index, query, ranking.rows, ranking.similarity, settings, wanted)
+    answered = bool(hits) and _answers(ranking, settings)
     return Answer(question=query.text, answered=answered, hits=tuple(hits))
 
 
-def rank(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int) -> tuple[list[int], dict[int, float]]:
-    """Passage rows, best first, and each one's best dense similarity."""
+@dataclass(frozen=True)
+class Ranking:
+    rows: list[int]  # passage rows, best first
+    similarity: dict[int, float]  # each row's best dense cosine (passage or window)
+    token_score: float | None  # late-interaction score of the first row, when reranked
+
+
+def rank(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int) -> Ranking:
     pool = _candidates(index, query, settings, wanted)
     if not len(pool):
-        return [], {}
+        return Ranking([], {}, None)
     features = _features(index, query, pool)
     fused = _z(features["dense"]) + _z(features["window"]) + settings.lexical_weight * (
         _z(features["bm25"]) + _z(features["bm25_window"])
     )
     order = np.argsort(-fused, kind="stable")
     head = order[: settings.rerank]
-    if index.token_store is not None and query.tokens is not None and len(head) > 1:
+    token_score = None
+    if index.token_store is not None and query.tokens is not None:
         late = index.token_store.maxsim(query.tokens, pool[head].tolist())
-        rescored = _z(fused[head]) + settings.late_weight * _z(late)
-        order = np.concatenate([head[np.argsort(-rescored, kind="stable")], order[settings.rerank :]])
+        reranked = np.argsort(-(_z(fused[head]) + settings.late_weight * _z(late)), kind="stable")
+        order = np.concatenate([head[reranked], order[settings.rerank :]])
+        token_score = float(late[reranked[0]])
     best = np.maximum(features["dense"], features["window"])
-    return pool[order].tolist(), {int(pool[i]): float(best[i]) for i in order}
+    return Ranking(pool[order].tolist(), {int(pool[i]): float(best[i]) for i in order}, token_score)
 
 
 def _candidates(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int) -> np.ndarray:
@@ -162,20 +170,10 @@ def _collapse_duplicates(index, query, ranked, similarity, settings, wanted) -> 
     ]
 
 
-def _answers(index: StoredIndex, query: Query, best: Hit, settings: SearchSettings) -> bool:
-    if best.score < settings.min_score:
+def _answers(ranking: Ranking, settings: SearchSettings) -> bool:
+    if ranking.similarity[ranking.rows[0]] < settings.min_score:
         return False
-    return term_coverage(query.terms, best) >= settings.min_term_coverage
-
-
-def term_coverage(question_terms: list[str], hit: Hit) -> float:
-    """Share of the question's words (stemmed, stopwords out) found in the passage or its twins."""
-    wanted = set(question_terms)
-    if not wanted:
-        return 1.0
-    texts = [hit.passage.text, hit.passage.title, *(p.text for p in hit.also)]
-    present = set(word for words in terms(texts) for word in words)
-    return len(wanted & present) / len(wanted)
+    return ranking.token_score is None or ranking.token_score >= settings.min_token_score
 
 
 def _first_unique(rows: np.ndarray, limit: int) -> np.ndarray:

@@ -11,7 +11,7 @@ import pytest
 from bot.app import open_library
 from bot.config import Config, load_config
 from retrieval.library import Library
-from tests.fakes import FAKE_MODEL, HashingEmbedder
+from tests.fakes import FAKE_MODEL, HashingEmbedder, HashingTokenEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_ARTICLES = REPO / "corpus" / "articles"
@@ -52,4 +52,4 @@ class Project:
 def project(tmp_path: Path) -> Project:
     """The shipped articles in a fresh folder, configured for the fake embedder."""
     shutil.copytree(SHIPPED_ARTICLES, tmp_path / "articles")
-    return Project(tmp_path, write_config(tmp_path), HashingEmbedder())
+    return Project(tmp_path, write_config(tmp_path), HashingTokenEmbedder())

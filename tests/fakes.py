@@ -21,7 +21,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 class HashingEmbedder:
     name = FAKE_MODEL
 
-    def __init__(self, dimension: int = 64) -> None:
+    def __init__(self, dimension: int = 1024) -> None:
         self.dimension = dimension
         self.embedded: list[str] = []
 

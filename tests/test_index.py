@@ -12,21 +12,48 @@ import pytest
 from retrieval import store
 from retrieval.builder import BuildBusy, _build_lock
 from retrieval.errors import RetrievalError
+from tests.fakes import HashingEmbedder
 from tests.conftest import REPO
 
 NEW_ARTICLE = "Brazil's president cancelled a state visit to Washington over the spying reports, her office said on Tuesday.\n"
 
 
-def test_first_build_embeds_every_passage(project):
-    report = project.library().rebuild()
+def test_first_build_embeds_every_passage_and_its_windows(project):
+    library = project.library()
+    report = library.rebuild()
+    data = library.index().data
     assert set(report.added) == {p.name for p in project.articles.iterdir()}
-    assert report.embedded == report.passages == len(project.embedder.embedded)
+    assert report.embedded == report.passages == len(data.passages)
+    assert sorted(project.embedder.embedded) == sorted(data.passages[p].text[s:e] for p, s, e in data.units)
+
+
+def test_reused_articles_keep_their_token_vectors(project):
+    library = project.library()
+    library.rebuild()
+    before = library.index()
+    (project.articles / "brazil.txt").write_text(NEW_ARTICLE)
+    library.rebuild()
+    after = library.index()
+    for row, passage in enumerate(before.passages):
+        new_row = after.passages.index(passage)
+        assert after.token_store.passage(new_row).ids.tolist() == before.token_store.passage(row).ids.tolist()
+
+
+def test_a_model_without_token_vectors_gets_an_index_without_them(project):
+    project.embedder = HashingEmbedder()
+    library = project.library()
+    library.rebuild()
+    assert library.index().token_store is None
+    assert library.ask("French phone calls").hits
 
 
 def test_index_folder_holds_plain_files_and_a_manifest(project):
     project.library().rebuild()
     generation = store.current_generation(project.index_dir)
-    assert sorted(p.name for p in generation.iterdir()) == ["index.faiss", "manifest.json", "passages.jsonl", "vectors.npy"]
+    assert sorted(p.name for p in generation.iterdir()) == [
+        "bm25_passages", "bm25_windows", "index.faiss", "manifest.json", "passages.jsonl",
+        "tokens_ids.npy", "tokens_offsets.npy", "tokens_vectors.npy", "units.npy", "vectors.npy",
+    ]
     manifest = json.loads((generation / "manifest.json").read_text())
     assert manifest["model"] == project.embedder.name
     assert manifest["format_version"] == store.FORMAT_VERSION

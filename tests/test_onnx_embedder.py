@@ -122,7 +122,7 @@ def test_broken_export_is_a_retrieval_error(export_dir, tmp_path, damage):
 
 def test_export_refuses_to_replace_a_foreign_folder(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
-    with pytest.raises(RetrievalError, match="not empty"):
+    with pytest.raises(RetrievalError, match="holds no ONNX export"):
         export_onnx(tmp_path, tmp_path, MAX_SEQ_LENGTH)
     assert (tmp_path / "notes.txt").read_text() == "keep me"
 
