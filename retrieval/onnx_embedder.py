@@ -67,9 +67,10 @@ class OnnxManifest:
 class OnnxEmbedder:
     """An `Embedder` giving the source sentence-transformers model's vectors (cosine > 0.999).
 
-    `threads` is onnxruntime's intra-op thread count: 1 suits single questions on a small machine
-    (more threads barely speed up one short sentence and compete with the event loop); raise it
-    for bulk indexing. Batches are sorted by token count so each chunk pads little.
+    `threads` is onnxruntime's intra-op thread count. 1 suits single questions on a small
+    machine: a second thread saves a few milliseconds only while the other core is idle, and
+    competes with the event loop otherwise. Batches are sorted by token count so each chunk
+    pads little.
     """
 
     def __init__(self, export_dir: Path, threads: int = 1, batch_size: int = 32) -> None:

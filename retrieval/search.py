@@ -33,7 +33,7 @@ class SearchSettings:
     max_question_chars: int = 2000
     candidates: int = 30
     rerank: int = 20
-    lexical_weight: float = 0.5
+    lexical_weight: float = 1.0
     late_weight: float = 2.0
     min_token_score: float = 0.5
     duplicate_similarity: float = 0.92

@@ -21,7 +21,7 @@ from bot.discord_app import INVITE_PERMISSIONS, INVITE_SCOPES, run_discord, serv
 from tests.discord_support import REAL_MODEL, fake_library, make_bot, write_config
 from tests.fakes import FAKE_MODEL
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "discord.md"
+DOCS = Path(__file__).resolve().parent.parent / "README.md"
 
 
 @pytest.fixture(autouse=True)
