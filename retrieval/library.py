@@ -38,6 +38,7 @@ class Library:
         search_settings: SearchSettings,
         embedder_factory: Callable[[], Embedder],
         model_name: str,
+        build_embedder_factory: Callable[[], Embedder] | None = None,
     ) -> None:
         self.corpus_dirs = tuple(corpus_dirs)
         self.index_dir = index_dir
@@ -45,7 +46,9 @@ class Library:
         self.search_settings = search_settings
         self.model_name = model_name
         self._embedder_factory = embedder_factory
+        self._build_embedder_factory = build_embedder_factory or embedder_factory
         self._embedder: Embedder | None = None
+        self._build_embedder: Embedder | None = None
         self._index: store.StoredIndex | None = None
         self._lock = threading.RLock()
 
@@ -55,6 +58,17 @@ class Library:
             if self._embedder is None:
                 self._embedder = self._embedder_factory()
             return self._embedder
+
+    @property
+    def build_embedder(self) -> Embedder:
+        """The model for rebuilds: may differ from the query one (all cores, full library)."""
+        with self._lock:
+            if self._build_embedder is None:
+                self._build_embedder = (
+                    self._embedder if self._build_embedder_factory is self._embedder_factory and self._embedder
+                    else self._build_embedder_factory()
+                )
+            return self._build_embedder
 
     def index(self) -> store.StoredIndex:
         """The loaded index, checked against the configured model and paragraph rules."""
@@ -74,7 +88,7 @@ class Library:
         return search(self.index(), self.embedder, question, self.search_settings, top_k)
 
     def rebuild(self, full: bool = False, progress: builder.Progress | None = None) -> builder.BuildReport:
-        report = builder.build(self.corpus_dirs, self.rules, self.index_dir, self.embedder, full, progress)
+        report = builder.build(self.corpus_dirs, self.rules, self.index_dir, self.build_embedder, full, progress)
         fresh = self._load_checked()
         with self._lock:
             self._index = fresh

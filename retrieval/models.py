@@ -58,7 +58,12 @@ class SentenceTransformerEmbedder:
     def __init__(self, name: str, batch_size: int = 64) -> None:
         self.name = name
         self.batch_size = batch_size
+        self.path = resolve_model_path(name)
         self._model = _load(name)
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self._model.max_seq_length)
 
     @property
     def dimension(self) -> int:

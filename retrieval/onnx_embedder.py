@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from retrieval.embedder import normalise_rows
+from retrieval.embedder import TokenVectors, normalise_rows
 from retrieval.errors import RetrievalError
 
 MANIFEST_FILE = "onnx_model.json"
@@ -88,19 +88,37 @@ class OnnxEmbedder:
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("embed_batch takes a sequence of texts, not a single string")
+        return self._run(texts, keep_tokens=False)[0]
+
+    def embed_with_tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenVectors]]:
+        """Sentence vectors and per-token vectors from one forward pass (for reranking)."""
+        return self._run(texts, keep_tokens=True)
+
+    def _run(self, texts: Sequence[str], keep_tokens: bool) -> tuple[np.ndarray, list[TokenVectors]]:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        tokens: list[TokenVectors | None] = [None] * len(texts)
         if not len(texts):
-            return vectors
+            return vectors, []
         encodings = self._tokenizer.encode_batch(list(texts))
         lengths = np.fromiter((len(encoding.ids) for encoding in encodings), dtype=np.int64)
         # Longest first, so a batch too big for memory fails at once rather than at the end.
         order = np.argsort(-lengths, kind="stable")
         for start in range(0, len(order), self._batch_size):
             rows = order[start : start + self._batch_size]
-            vectors[rows] = self._embed_encoded([encodings[row] for row in rows])
-        return normalise_rows(vectors)
+            chunk = [encodings[row] for row in rows]
+            pooled, token_vectors = self._embed_encoded(chunk)
+            vectors[rows] = pooled
+            if keep_tokens:
+                for row, encoding, per_token in zip(rows, chunk, token_vectors):
+                    tokens[row] = self._content_tokens(encoding, per_token)
+        return normalise_rows(vectors), tokens if keep_tokens else []
 
-    def _embed_encoded(self, encodings: list) -> np.ndarray:
+    def _content_tokens(self, encoding, per_token: np.ndarray) -> TokenVectors:
+        ids = np.asarray(encoding.ids, dtype=np.int32)
+        keep = ~np.asarray(encoding.special_tokens_mask, dtype=bool)
+        return TokenVectors(ids[keep], normalise_rows(per_token[: len(ids)][keep]))
+
+    def _embed_encoded(self, encodings: list) -> tuple[np.ndarray, np.ndarray]:
         """Mean of the token vectors under the attention mask, for one padded chunk."""
         width = max(len(encoding.ids) for encoding in encodings)
         shape = (len(encodings), width)
@@ -114,7 +132,8 @@ class OnnxEmbedder:
         feeds = {name: value for name, value in feeds.items() if name in self._input_names}
         (token_vectors,) = self._session.run([self._output_name], feeds)
         weights = mask[:, :, None].astype(np.float32)
-        return (token_vectors * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        pooled = (token_vectors * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return pooled, token_vectors
 
 
 def _redo(export_dir: Path) -> str:

@@ -66,3 +66,19 @@ def test_batch_answers_in_order_with_one_model_load(real_project):
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in records] == questions
     assert "unacceptable, illegitimate" in records[1]["passages"][0]["text"]
+
+
+def test_a_cold_ask_after_indexing_imports_no_torch(real_project):
+    newsbot(real_project, "index")  # makes sure the index and its ONNX export exist
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from bot.cli import main\n"
+        f"result = CliRunner().invoke(main, ['ask', '--json', 'who summoned the ambassador?', '--config', {str(real_project / 'config.toml')!r}])\n"
+        "print(result.stdout, end='')\n"
+        "print('HEAVY:' + ','.join(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    lines = out.stdout.strip().splitlines()
+    assert lines[-1] == "HEAVY:", out.stderr
+    assert FRENCH_AMBASSADOR in json.loads(lines[0])["passages"][0]["text"]

@@ -1,0 +1,48 @@
+"""The torch-free query path: an ONNX copy of the model, kept beside the index.
+
+Importing torch and sentence-transformers costs 5-10 s on a small machine, far more than
+answering a question. Whenever the full model is loaded to build the index anyway, its ONNX
+export is made once (per model) into `<index dir>/onnx/`; questions are then embedded with
+onnxruntime, whose vectors match sentence-transformers' to cosine > 0.999.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from retrieval.errors import RetrievalError
+
+
+def export_dir(index_dir: Path, model: str) -> Path:
+    return index_dir / "onnx" / re.sub(r"[^A-Za-z0-9._-]+", "_", model)
+
+
+def load_query_embedder(index_dir: Path, model: str):
+    """The ONNX embedder for `model`, or None when there is no usable export yet."""
+    from retrieval.onnx_embedder import OnnxEmbedder
+
+    folder = export_dir(index_dir, model)
+    if not folder.exists():
+        return None
+    try:
+        embedder = OnnxEmbedder(folder, threads=1)
+    except RetrievalError:
+        return None
+    return embedder if embedder.name == model else None
+
+
+def ensure_export(index_dir: Path, model: str, model_path: str, max_seq_length: int) -> str | None:
+    """Make the export if it is missing; returns a warning instead of failing the build."""
+    folder = export_dir(index_dir, model)
+    if load_query_embedder(index_dir, model) is not None:
+        return None
+    if not Path(model_path).is_dir():
+        return f"no fast query path for '{model}': it is not a local model folder"
+    from retrieval.onnx_export import export_onnx
+
+    try:
+        export_onnx(Path(model_path), folder, max_seq_length, source_name=model)
+    except (RetrievalError, OSError, RuntimeError, ValueError) as exc:
+        return f"no fast query path for '{model}': {str(exc).splitlines()[0]}"
+    return None
