@@ -154,16 +154,19 @@ def embedded_texts(index_dir: Path) -> tuple[int, list[str]]:
 
 
 def measure_builds(newsbot: str, config: Path, repeats: int, env: dict) -> dict:
-    runs = []
+    runs, export_existed = [], []
     for i in range(repeats):
+        export_existed.append((config.parent / "index" / "onnx").exists())  # made once per index folder
         runs.append(run_timed([newsbot, "index", "--full", "--config", str(config)], env))
-        log(f"  build {i + 1}/{repeats}: {runs[-1].wall:.1f}s, {runs[-1].stdout.strip().splitlines()[-1]}")
+        log(f"  build {i + 1}/{repeats}: {runs[-1].wall:.1f}s, {runs[-1].stdout.strip().splitlines()[-1]}"
+            f"{'' if export_existed[-1] else ' (with the ONNX export)'}")
     passages, texts = embedded_texts(config.parent / "index")
     walls = [r.wall for r in runs]
     return {
         "passages": passages,
         "texts_embedded": len(texts),
         "report": runs[-1].stdout.strip().splitlines()[-1],
+        "onnx_export_existed": export_existed,
         "seconds": summary(walls),
         "texts_per_s": summary([len(texts) / w for w in walls]),
         "passages_per_s": summary([passages / w for w in walls]),

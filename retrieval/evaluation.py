@@ -28,7 +28,7 @@ class EvalQuestion:
 
     @property
     def answerable(self) -> bool:
-        return bool(self.gold) or self.para is not None
+        return bool(self.gold)
 
 
 @dataclass

@@ -34,7 +34,7 @@ class SearchSettings:
     candidates: int = 30
     rerank: int = 20
     lexical_weight: float = 1.0
-    late_weight: float = 2.0
+    late_weight: float = 3.0
     min_token_score: float = 0.5
     duplicate_similarity: float = 0.92
 
