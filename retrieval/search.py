@@ -91,10 +91,12 @@ class Ranking:
 
 
 def rank(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int) -> Ranking:
-    pool = _candidates(index, query, settings, wanted)
+    passage_bm25 = index.lexical_passages.scores(query.terms)
+    window_bm25 = index.lexical_windows.scores(query.terms)
+    pool = _candidates(index, query, settings, wanted, passage_bm25, window_bm25)
     if not len(pool):
         return Ranking([], {}, None)
-    features = _features(index, query, pool)
+    features = _features(index, query, pool, passage_bm25, window_bm25)
     fused = _z(features["dense"]) + _z(features["window"]) + settings.lexical_weight * (
         _z(features["bm25"]) + _z(features["bm25_window"])
     )
@@ -110,25 +112,22 @@ def rank(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int
     return Ranking(pool[order].tolist(), {int(pool[i]): float(best[i]) for i in order}, token_score)
 
 
-def _candidates(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int) -> np.ndarray:
+def _candidates(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int, passage_bm25, window_bm25) -> np.ndarray:
     n = len(index.passages)
     per_signal = min(max(settings.candidates, wanted), n)
     units = min(per_signal * 4, index.faiss_index.ntotal)
     _, unit_rows = index.faiss_index.search(query.vector[None, :], units)
     dense = _first_unique(index.data.units[unit_rows[0][unit_rows[0] >= 0], 0], per_signal)
-    bm25 = np.argsort(-index.lexical_passages.scores(query.terms), kind="stable")[:per_signal]
-    window_scores = index.lexical_windows.scores(query.terms)
+    bm25 = np.argsort(-passage_bm25, kind="stable")[:per_signal]
     bm25_windows = np.array([], dtype=np.int64)
-    if len(window_scores):
-        best_windows = np.argsort(-window_scores, kind="stable")[: per_signal * 2]
+    if len(window_bm25):
+        best_windows = np.argsort(-window_bm25, kind="stable")[: per_signal * 2]
         bm25_windows = _first_unique(index.data.units[index.window_rows[best_windows], 0], per_signal)
     return np.unique(np.concatenate([dense, bm25, bm25_windows]).astype(np.int64))
 
 
-def _features(index: StoredIndex, query: Query, pool: np.ndarray) -> dict[str, np.ndarray]:
+def _features(index: StoredIndex, query: Query, pool: np.ndarray, passage_bm25, window_bm25) -> dict[str, np.ndarray]:
     unit_start = index.data.unit_start
-    passage_bm25 = index.lexical_passages.scores(query.terms)
-    window_bm25 = index.lexical_windows.scores(query.terms)
     dense, window, bm25, bm25_window = (np.zeros(len(pool), dtype=np.float32) for _ in range(4))
     for i, row in enumerate(pool):
         first, last = int(unit_start[row]), int(unit_start[row + 1])

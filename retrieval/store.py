@@ -23,6 +23,7 @@ import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ class IndexData:
     vectors: np.ndarray  # float32, one row per unit
     tokens: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # ids, vectors, offsets
 
-    @property
+    @cached_property
     def unit_start(self) -> np.ndarray:
         counts = np.bincount(self.units[:, 0], minlength=len(self.passages))
         return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
