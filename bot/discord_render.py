@@ -96,6 +96,19 @@ def highlight(passage: str, question: str) -> str:
     return _BOLD_JOIN.sub(" ", _WORD.sub(emphasise, safe))
 
 
+def emphasise_best_sentence(text: str, span: tuple[int, int] | None, question: str) -> str:
+    """`highlight`, with the sentence that best answers (search's `Hit.highlight`) underlined.
+
+    `text` may be a cut prefix of the passage, so the span is clipped to it.
+    """
+    start, end = span if span else (0, 0)
+    end = min(end, len(text))
+    sentence = text[start:end]
+    if not sentence.strip() or "\n" in sentence:
+        return highlight(text, question)
+    return f"{highlight(text[:start], question)}__{highlight(sentence, question)}__{highlight(text[end:], question)}"
+
+
 def _word_key(word: str) -> str:
     """Casefolded, with a plural "s" dropped so "ambassadors" matches "ambassador"."""
     key = word.casefold()
@@ -180,7 +193,7 @@ def passage_value(hit: Hit, question: str, limit: int = FIELD_VALUE_LIMIT) -> st
     citation = f"\n`{file_name}` · relevance {hit.score:.2f}"
 
     def render(text: str) -> str:
-        lines = highlight(text, question).split("\n")
+        lines = emphasise_best_sentence(text, hit.highlight, question).split("\n")
         return "\n".join(f"> {line}" for line in lines)
 
     return fit(hit.passage.text, render, limit - len(citation)) + citation

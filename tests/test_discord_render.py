@@ -242,3 +242,18 @@ def test_cooldown_lets_a_user_ask_again_after_the_wait():
     assert cooldown.retry_after(2) == 0.0
     now[0] = 105.0
     assert cooldown.retry_after(1) == 0.0
+
+
+def test_best_sentence_is_underlined_and_question_words_stay_bold():
+    from bot.discord_render import emphasise_best_sentence
+
+    text = "Kerry was in Paris. The French government summoned the ambassador. Then talks."
+    assert emphasise_best_sentence(text, (20, 66), "who summoned the ambassador?") == (
+        "Kerry was in Paris. __The French government **summoned** the **ambassador**.__ Then talks."
+    )
+
+
+def test_best_sentence_cut_off_by_the_length_limit_is_clipped():
+    from bot.discord_render import emphasise_best_sentence
+
+    assert emphasise_best_sentence("One two. Three four", (9, 40), "nothing") == "One two. __Three four__"
