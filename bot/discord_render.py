@@ -102,7 +102,7 @@ def emphasise_best_sentence(text: str, span: tuple[int, int] | None, question: s
     `text` may be a cut prefix of the passage, so the span is clipped to it.
     """
     start, end = span if span else (0, 0)
-    end = min(end, len(text))
+    end = min(end, len(text) - (1 if text.endswith(ELLIPSIS) else 0))  # the cut mark stays outside
     sentence = text[start:end]
     if not sentence.strip() or "\n" in sentence:
         return highlight(text, question)

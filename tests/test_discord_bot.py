@@ -357,8 +357,8 @@ async def test_overlong_passage_is_cut_at_a_word_within_discord_limits(tmp_path)
     quote = field.value.rsplit("\n", 1)[0]
     assert len(field.value) <= 1024 and len(embed) <= 6000
     assert quote.endswith("…")
-    assert sentence.startswith(quote.removeprefix("> ").replace("**", "").removesuffix("…"))
-    assert quote.removesuffix("…")[-1].isalnum()
+    assert sentence.startswith(quote.removeprefix("> ").replace("**", "").replace("__", "").removesuffix("…"))
+    assert quote.removesuffix("…").removesuffix("__")[-1].isalnum()
 
 
 # --- /sources, syncing, permissions --------------------------------------------------------

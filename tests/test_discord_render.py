@@ -257,3 +257,9 @@ def test_best_sentence_cut_off_by_the_length_limit_is_clipped():
     from bot.discord_render import emphasise_best_sentence
 
     assert emphasise_best_sentence("One two. Three four", (9, 40), "nothing") == "One two. __Three four__"
+
+
+def test_the_cut_mark_stays_outside_the_underlined_sentence():
+    from bot.discord_render import emphasise_best_sentence
+
+    assert emphasise_best_sentence("One two. Three four…", (9, 40), "nothing") == "One two. __Three four__…"
