@@ -118,11 +118,9 @@ def _candidates(index: StoredIndex, query: Query, settings: SearchSettings, want
     units = min(per_signal * 4, index.faiss_index.ntotal)
     _, unit_rows = index.faiss_index.search(query.vector[None, :], units)
     dense = _first_unique(index.data.units[unit_rows[0][unit_rows[0] >= 0], 0], per_signal)
-    bm25 = np.argsort(-passage_bm25, kind="stable")[:per_signal]
-    bm25_windows = np.array([], dtype=np.int64)
-    if len(window_bm25):
-        best_windows = np.argsort(-window_bm25, kind="stable")[: per_signal * 2]
-        bm25_windows = _first_unique(index.data.units[index.window_rows[best_windows], 0], per_signal)
+    bm25 = _top_positive(passage_bm25, per_signal)
+    best_windows = _top_positive(window_bm25, per_signal * 2)
+    bm25_windows = _first_unique(index.data.units[index.window_rows[best_windows], 0], per_signal)
     return np.unique(np.concatenate([dense, bm25, bm25_windows]).astype(np.int64))
 
 
@@ -173,6 +171,18 @@ def _answers(ranking: Ranking, settings: SearchSettings) -> bool:
     if ranking.similarity[ranking.rows[0]] < settings.min_score:
         return False
     return ranking.token_score is None or ranking.token_score >= settings.min_token_score
+
+
+def _top_positive(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest positive values, best first, ties by index.
+
+    A passage with no question word in it is no keyword candidate; and a partial selection
+    instead of a full sort keeps this cheap at tens of thousands of windows.
+    """
+    positive = np.flatnonzero(values > 0)
+    if len(positive) > k:
+        positive = positive[np.argpartition(-values[positive], k - 1)[:k]]
+    return positive[np.lexsort((positive, -values[positive]))]
 
 
 def _first_unique(rows: np.ndarray, limit: int) -> np.ndarray:
