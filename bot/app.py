@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Callable
 
@@ -11,8 +12,8 @@ from retrieval.library import Library
 from retrieval.search import SearchSettings
 
 
-def real_embedder_factory(config: Config) -> Callable[[], Embedder]:
-    """Questions: the ONNX export when there is one (no torch), else sentence-transformers."""
+def real_embedder_factory(config: Config, full_model: Callable[[], Embedder]) -> Callable[[], Embedder]:
+    """Questions: the ONNX export when there is one (no torch), else the full model."""
 
     def make() -> Embedder:
         from retrieval.fastpath import load_query_embedder
@@ -21,7 +22,7 @@ def real_embedder_factory(config: Config) -> Callable[[], Embedder]:
         if fast is not None:
             return fast
         print("note: no fast query path yet (`newsbot index` makes it); loading sentence-transformers", file=sys.stderr)
-        return build_embedder_factory(config)()
+        return full_model()
 
     return make
 
@@ -43,7 +44,11 @@ def build_embedder_factory(config: Config) -> Callable[[], Embedder]:
 
 
 def open_library(config: Config, embedder_factory: Callable[[], Embedder] | None = None) -> Library:
-    """`embedder_factory`, when given (tests), serves both questions and builds."""
+    """`embedder_factory`, when given (tests), serves both questions and builds.
+
+    The full model is loaded at most once, whether questions fall back to it or a build needs it.
+    """
+    full_model = functools.cache(embedder_factory or build_embedder_factory(config))
     return Library(
         corpus_dirs=config.corpus_dirs,
         index_dir=config.index_dir,
@@ -54,7 +59,7 @@ def open_library(config: Config, embedder_factory: Callable[[], Embedder] | None
             min_token_score=config.min_token_score,
             max_question_chars=config.max_question_chars,
         ),
-        embedder_factory=embedder_factory or real_embedder_factory(config),
-        build_embedder_factory=embedder_factory or build_embedder_factory(config),
+        embedder_factory=full_model if embedder_factory else real_embedder_factory(config, full_model),
+        build_embedder_factory=full_model,
         model_name=config.model,
     )

@@ -74,15 +74,15 @@ def build(
         found = scan(corpus_dirs)
         previous, full_reason = _reusable_previous(index_dir, embedder, rules, full)
         old_entries = previous.manifest.articles if previous else {}
-        old_parts = _parts_by_article(previous.data) if previous else {}
-        parts: list[ArticlePart | list[Paragraph]] = []
+        old_rows = _rows_by_article(previous.data) if previous else {}
+        parts: list[str | list[Paragraph]] = []  # an unchanged article's name, or new passages
         articles: dict[str, store.ArticleEntry] = {}
         skipped = list(found.skipped)
         added, updated, unchanged = [], [], []
         for file in found.files:
             old = old_entries.get(file.article)
-            if old is not None and old.sha256 == file.sha256 and file.article in old_parts:
-                parts.append(old_parts[file.article])
+            if old is not None and old.sha256 == file.sha256 and file.article in old_rows:
+                parts.append(file.article)
                 articles[file.article] = old
                 unchanged.append(file.article)
                 continue
@@ -100,6 +100,8 @@ def build(
         removed = sorted(set(old_entries) - set(articles))
         if previous is not None and not (added or updated or removed):
             return BuildReport((), (), (), tuple(unchanged), tuple(skipped), previous.manifest.passages, 0, None)
+        # copy the reused rows only now that something changed: at 10k passages they are GBs
+        parts = [_part_of(previous.data, old_rows[p]) if isinstance(p, str) else p for p in parts]
         embedded = _embed_new_parts(parts, embedder, progress)
         data = _concat(embedded, embedder)
         manifest = store.Manifest(
@@ -151,30 +153,32 @@ def _reusable_previous(index_dir: Path, embedder: Embedder, rules: ParagraphRule
     return previous, None
 
 
-def _parts_by_article(data: store.IndexData) -> dict[str, ArticlePart]:
-    unit_start = data.unit_start
+def _rows_by_article(data: store.IndexData) -> dict[str, list[int]]:
     rows_of: dict[str, list[int]] = {}
     for row, passage in enumerate(data.passages):
         rows_of.setdefault(passage.article, []).append(row)
-    parts = {}
-    for article, rows in rows_of.items():
-        first, last = rows[0], rows[-1] + 1  # an article's passages are contiguous
-        units = np.array(data.units[unit_start[first] : unit_start[last]], dtype=np.int32)
-        units[:, 0] -= first
-        tokens = None
-        if data.tokens is not None:
-            ids, vectors, offsets = data.tokens
-            tokens = [
-                TokenVectors(np.array(ids[offsets[r] : offsets[r + 1]]), np.array(vectors[offsets[r] : offsets[r + 1]]))
-                for r in rows
-            ]
-        parts[article] = ArticlePart(
-            [data.passages[r] for r in rows],
-            units,
-            np.array(data.vectors[unit_start[first] : unit_start[last]], dtype=np.float32),
-            tokens,
-        )
-    return parts
+    return rows_of
+
+
+def _part_of(data: store.IndexData, rows: list[int]) -> ArticlePart:
+    """One article's rows copied out of the old index (an article's passages are contiguous)."""
+    unit_start = data.unit_start
+    first, last = rows[0], rows[-1] + 1
+    units = np.array(data.units[unit_start[first] : unit_start[last]], dtype=np.int32)
+    units[:, 0] -= first
+    tokens = None
+    if data.tokens is not None:
+        ids, vectors, offsets = data.tokens
+        tokens = [
+            TokenVectors(np.array(ids[offsets[r] : offsets[r + 1]]), np.array(vectors[offsets[r] : offsets[r + 1]]))
+            for r in rows
+        ]
+    return ArticlePart(
+        [data.passages[r] for r in rows],
+        units,
+        np.array(data.vectors[unit_start[first] : unit_start[last]], dtype=np.float32),
+        tokens,
+    )
 
 
 def _entry(article: Article) -> store.ArticleEntry:

@@ -64,10 +64,7 @@ class Library:
         """The model for rebuilds: may differ from the query one (all cores, full library)."""
         with self._lock:
             if self._build_embedder is None:
-                self._build_embedder = (
-                    self._embedder if self._build_embedder_factory is self._embedder_factory and self._embedder
-                    else self._build_embedder_factory()
-                )
+                self._build_embedder = self._build_embedder_factory()
             return self._build_embedder
 
     def index(self) -> store.StoredIndex:

@@ -13,7 +13,7 @@ from tests.fakes import HashingEmbedder
 @pytest.fixture
 def run(project, monkeypatch):
     for factory in ("real_embedder_factory", "build_embedder_factory"):
-        monkeypatch.setattr(bot.app, factory, lambda config: lambda: project.embedder)
+        monkeypatch.setattr(bot.app, factory, lambda config, *_: lambda: project.embedder)
 
     def invoke(*args, input=None):
         return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)
