@@ -20,7 +20,7 @@ from corpus.sentences import sentence_spans
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_DIR = REPO / "corpus" / "articles"
-SQUAD_DIR = Path("/work/shared/data/squad2/corpus_paragraphs")
+SQUAD_DIR = REPO.parent / "shared" / "data" / "squad2" / "corpus_paragraphs"  # the shared data beside the repository
 
 MIN_PARAGRAPH_CHARS = 200  # above the banner/credit-line checks (< 200 chars) and min_chars
 MAX_PARAGRAPH_CHARS = 1100  # below max_chars (1200), so no paragraph is split

@@ -28,9 +28,13 @@ def real_embedder_factory(config: Config, full_model: Callable[[], Embedder]) ->
 
 
 def build_embedder_factory(config: Config) -> Callable[[], Embedder]:
-    """Building: sentence-transformers on every core; loading it also makes the ONNX export."""
+    """Building: sentence-transformers on every core; loading it also makes the ONNX export.
 
-    def make() -> Embedder:
+    Once the export exists the model is deferred until a text needs embedding, so an update
+    that finds nothing changed never pays the model's load time.
+    """
+
+    def load() -> Embedder:
         from retrieval.fastpath import ensure_export
         from retrieval.models import SentenceTransformerEmbedder
 
@@ -39,6 +43,14 @@ def build_embedder_factory(config: Config) -> Callable[[], Embedder]:
         if warning:
             print(f"warning: {warning}; questions will load sentence-transformers", file=sys.stderr)
         return embedder
+
+    def make() -> Embedder:
+        from retrieval.deferred import DeferredEmbedder
+        from retrieval.fastpath import has_export
+
+        if not has_export(config.index_dir, config.model):
+            return load()
+        return DeferredEmbedder(config.model, load)
 
     return make
 

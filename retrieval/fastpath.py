@@ -32,6 +32,17 @@ def load_query_embedder(index_dir: Path, model: str):
     return embedder if embedder.name == model else None
 
 
+def has_export(index_dir: Path, model: str) -> bool:
+    """Whether an export of `model` is there, judged from its manifest alone (no session load)."""
+    from retrieval.onnx_embedder import MODEL_FILE, OnnxManifest
+
+    folder = export_dir(index_dir, model)
+    try:
+        return OnnxManifest.read(folder).source_model == model and (folder / MODEL_FILE).is_file()
+    except RetrievalError:
+        return False
+
+
 def ensure_export(index_dir: Path, model: str, model_path: str, max_seq_length: int) -> str | None:
     """Make the export if it is missing; returns a warning instead of failing the build."""
     folder = export_dir(index_dir, model)

@@ -68,17 +68,42 @@ def test_batch_answers_in_order_with_one_model_load(real_project):
     assert "unacceptable, illegitimate" in records[1]["passages"][0]["text"]
 
 
-def test_a_cold_ask_after_indexing_imports_no_torch(real_project):
-    newsbot(real_project, "index")  # makes sure the index and its ONNX export exist
+def run_in_fresh_process(root: Path, *args: str) -> tuple[str, str]:
+    """The command's output, and which heavy model libraries it imported (`HEAVY:` + names)."""
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
         "from bot.cli import main\n"
-        f"result = CliRunner().invoke(main, ['ask', '--json', 'who summoned the ambassador?', '--config', {str(real_project / 'config.toml')!r}])\n"
-        "print(result.stdout, end='')\n"
+        f"result = CliRunner().invoke(main, [*{list(args)!r}, '--config', {str(root / 'config.toml')!r}])\n"
+        "print(result.output, end='')\n"
         "print('HEAVY:' + ','.join(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    lines = out.stdout.strip().splitlines()
-    assert lines[-1] == "HEAVY:", out.stderr
-    assert FRENCH_AMBASSADOR in json.loads(lines[0])["passages"][0]["text"]
+    *output, heavy = out.stdout.strip().splitlines()
+    return "\n".join(output), heavy
+
+
+def test_a_cold_ask_after_indexing_imports_no_torch(real_project):
+    newsbot(real_project, "index")  # makes sure the index and its ONNX export exist
+    output, heavy = run_in_fresh_process(real_project, "ask", "--json", "who summoned the ambassador?")
+    assert heavy == "HEAVY:"
+    assert FRENCH_AMBASSADOR in json.loads(output.splitlines()[0])["passages"][0]["text"]
+
+
+def test_an_update_with_nothing_changed_never_loads_the_model(real_project):
+    newsbot(real_project, "index")
+    output, heavy = run_in_fresh_process(real_project, "index")
+    assert heavy == "HEAVY:"
+    assert "unchanged" in output
+
+
+def test_an_update_with_a_new_article_loads_the_model_and_indexes_it(real_project, tmp_path):
+    newsbot(real_project, "index")
+    article = tmp_path / "kites.txt"
+    article.write_text("Kite festival\n\nThe annual kite festival in Dieppe drew forty thousand visitors to the beach.\n")
+    output, heavy = run_in_fresh_process(real_project, "add", str(article))
+    assert "torch" in heavy
+    answer = ask_json(real_project, "How many visitors came to the kite festival in Dieppe?")
+    assert answer["answered"] and "forty thousand" in answer["passages"][0]["text"]
+    (real_project / "articles" / "kites.txt").unlink()
+    newsbot(real_project, "index")
