@@ -24,7 +24,7 @@ from corpus.sentences import sentence_spans
 from retrieval import store
 from retrieval.embedder import Embedder, TokenVectors, supports_tokens
 from retrieval.errors import RetrievalError
-from retrieval.late import TokenStore
+from retrieval.late import TokenStore, dequantise
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 EMBED_CHUNK = 512
@@ -144,6 +144,8 @@ def _reusable_previous(index_dir: Path, embedder: Embedder, rules: ParagraphRule
         previous = store.load(index_dir)
     except store.IndexMissing:
         return None, "no index yet"
+    except store.IndexOutdated:
+        return None, "the index is in another on-disk format"
     except RetrievalError:
         return None, "the old index is unreadable"
     if previous.manifest.model != embedder.name:
@@ -168,9 +170,12 @@ def _part_of(data: store.IndexData, rows: list[int]) -> ArticlePart:
     units[:, 0] -= first
     tokens = None
     if data.tokens is not None:
-        ids, vectors, offsets = data.tokens
+        ids, codes, scales, offsets = data.tokens
         tokens = [
-            TokenVectors(np.array(ids[offsets[r] : offsets[r + 1]]), np.array(vectors[offsets[r] : offsets[r + 1]]))
+            TokenVectors(
+                np.array(ids[offsets[r] : offsets[r + 1]]),
+                dequantise(codes[offsets[r] : offsets[r + 1]], scales[offsets[r] : offsets[r + 1]]).astype(np.float16),
+            )
             for r in rows
         ]
     return ArticlePart(
@@ -234,7 +239,7 @@ def _embed_chunks(texts: list[str], embedder: Embedder, with_tokens: bool, repor
         chunk = [texts[i] for i in rows]
         if with_tokens:
             chunk_vectors, chunk_tokens = embedder.embed_with_tokens(chunk)  # type: ignore[attr-defined]
-            for row, token_vectors in zip(rows, chunk_tokens):  # stored as float16: halve memory now
+            for row, token_vectors in zip(rows, chunk_tokens):  # float16 until quantised: halve memory now
                 tokens[row] = TokenVectors(token_vectors.ids, token_vectors.vectors.astype(np.float16))
         else:
             chunk_vectors = embedder.embed_batch(chunk)

@@ -23,6 +23,8 @@ from retrieval.embedder import Embedder, TokenVectors, supports_tokens
 from retrieval.errors import RetrievalError
 from retrieval.highlight import best_sentence
 from retrieval.lexical import terms
+from retrieval.threads import one_faiss_thread
+from retrieval.segments import gather_ranges, max_per_range
 from retrieval.store import StoredIndex
 
 
@@ -116,6 +118,7 @@ def _candidates(index: StoredIndex, query: Query, settings: SearchSettings, want
     n = len(index.passages)
     per_signal = min(max(settings.candidates, wanted), n)
     units = min(per_signal * 4, index.faiss_index.ntotal)
+    one_faiss_thread()
     _, unit_rows = index.faiss_index.search(query.vector[None, :], units)
     dense = _first_unique(index.data.units[unit_rows[0][unit_rows[0] >= 0], 0], per_signal)
     bm25 = _top_positive(passage_bm25, per_signal)
@@ -125,16 +128,20 @@ def _candidates(index: StoredIndex, query: Query, settings: SearchSettings, want
 
 
 def _features(index: StoredIndex, query: Query, pool: np.ndarray, passage_bm25, window_bm25) -> dict[str, np.ndarray]:
-    unit_start = index.data.unit_start
-    dense, window, bm25, bm25_window = (np.zeros(len(pool), dtype=np.float32) for _ in range(4))
-    for i, row in enumerate(pool):
-        first, last = int(unit_start[row]), int(unit_start[row + 1])
-        sims = np.asarray(index.data.vectors[first:last], dtype=np.float32) @ query.vector
-        dense[i] = sims[0]
-        window[i] = sims[1:].max() if last - first > 1 else sims[0]
-        bm25[i] = passage_bm25[row]
-        docs = np.searchsorted(index.window_rows, [first + 1, last])
-        bm25_window[i] = window_bm25[docs[0] : docs[1]].max() if docs[1] > docs[0] else passage_bm25[row]
+    """Each candidate's four signals: its passage's and best window's cosine and BM25.
+
+    A passage owns the unit rows first:last, the passage itself first and then its windows;
+    one without windows stands as its own best window.
+    """
+    first = index.data.unit_start[pool].astype(np.int64)
+    last = index.data.unit_start[pool + 1].astype(np.int64)
+    rows, begins = gather_ranges(first, last)
+    sims = np.asarray(index.data.vectors[rows], dtype=np.float32) @ query.vector
+    dense = sims[begins]
+    window = max_per_range(sims, begins + 1, begins + (last - first), empty=dense)
+    bm25 = passage_bm25[pool]
+    window_docs = np.searchsorted(index.window_rows, [first + 1, last])
+    bm25_window = max_per_range(window_bm25, window_docs[0], window_docs[1], empty=bm25)
     return {"dense": dense, "window": window, "bm25": bm25, "bm25_window": bm25_window}
 
 

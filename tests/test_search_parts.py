@@ -1,0 +1,78 @@
+"""The vectorised pieces of search agree with the plain definitions they replace."""
+
+import bm25s
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from retrieval.embedder import TokenVectors, normalise_rows
+from retrieval.late import TokenStore, dequantise, quantise
+from retrieval.lexical import _stopwords, terms
+from retrieval.segments import gather_ranges, max_per_range
+
+lengths = st.lists(st.integers(0, 5), min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("aAbé1 _-.'’\nWhoTheZ"), max_size=40), max_size=6))
+def test_terms_equal_bm25s_tokenize(texts):
+    expected = bm25s.tokenize(texts, stopwords=sorted(_stopwords()), return_ids=False, show_progress=False)
+    assert terms(texts) == [list(words) for words in expected]
+
+
+def test_terms_drop_stopwords_and_question_words_and_keep_numbers():
+    assert terms(["Who summoned the U.S. ambassador on Oct. 21, 2013?"]) == [["summoned", "ambassador", "oct", "21", "2013"]]
+
+
+@given(lengths)
+def test_gather_ranges_lists_every_row_of_every_range(sizes):
+    sizes = [s or 1 for s in sizes]
+    starts = np.cumsum([0] + sizes[:-1]) + 3
+    rows, begins = gather_ranges(starts, starts + sizes)
+    assert rows.tolist() == [r for s, n in zip(starts, sizes) for r in range(s, s + n)]
+    assert begins.tolist() == np.cumsum([0] + sizes[:-1]).tolist()
+
+
+@given(lengths, st.integers(0, 2**31 - 1))
+def test_max_per_range_matches_a_loop_and_falls_back_on_empty_ranges(sizes, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=sum(sizes)).astype(np.float32)
+    starts = np.cumsum([0] + sizes[:-1])
+    ends = starts + sizes
+    fallback = rng.normal(size=len(sizes)).astype(np.float32)
+    expected = [values[s:e].max() if e > s else f for s, e, f in zip(starts, ends, fallback)]
+    assert max_per_range(values, starts, ends, empty=fallback).tolist() == expected
+
+
+@given(lengths, st.integers(0, 2**31 - 1))
+def test_maxsim_matches_its_definition(sizes, seed):
+    rng = np.random.default_rng(seed)
+    passages = [
+        TokenVectors(rng.integers(0, 50, size=n).astype(np.int32), normalise_rows(rng.normal(size=(n, 8))))
+        for n in sizes
+    ]
+    store = TokenStore.from_arrays(*TokenStore.concat(passages, 8))
+    query = TokenVectors(np.array([3, 7, 60], dtype=np.int32), normalise_rows(rng.normal(size=(3, 8))))
+    rows = rng.permutation(len(sizes))
+    idf = {int(t): store.idf[t] for t in store.ids}  # word pieces seen in some passage
+    weights = np.array([idf.get(int(t), max(idf.values(), default=1.0)) for t in query.ids])
+    weights /= weights.sum()
+    expected = [
+        float((query.vectors @ store.passage(r).vectors.T).max(axis=1) @ weights) if sizes[r] else 0.0 for r in rows
+    ]
+    np.testing.assert_allclose(store.maxsim(query, rows.tolist()), expected, rtol=1e-5, atol=1e-6)
+
+
+@given(st.integers(1, 40), st.integers(0, 2**31 - 1))
+def test_quantised_token_vectors_keep_their_direction(rows, seed):
+    vectors = normalise_rows(np.random.default_rng(seed).normal(size=(rows, 384)))
+    restored = dequantise(*quantise(vectors))
+    cosines = (restored * vectors).sum(axis=1) / np.linalg.norm(restored, axis=1)
+    assert cosines.min() > 0.9999
+    assert np.abs(restored - vectors).max() <= np.abs(vectors).max(axis=1).max() / 254 + 1e-6
+
+
+def test_requantising_a_restored_vector_gives_the_same_codes():
+    """A rebuild reuses old passages' tokens through float16; their codes must not drift."""
+    codes, scales = quantise(normalise_rows(np.random.default_rng(1).normal(size=(200, 384))))
+    again, _ = quantise(dequantise(codes, scales).astype(np.float16))
+    assert np.array_equal(again, codes)
