@@ -21,7 +21,7 @@ from corpus.loader import read_article, scan
 from corpus.model import Article, Paragraph
 from corpus.paragraphs import ParagraphRules
 from corpus.sentences import sentence_spans
-from retrieval import store
+from retrieval import store, vector_index
 from retrieval.embedder import Embedder, TokenVectors, supports_tokens
 from retrieval.errors import RetrievalError
 from retrieval.late import TokenStore, dequantise
@@ -104,12 +104,15 @@ def build(
         parts = [_part_of(previous.data, old_rows[p]) if isinstance(p, str) else p for p in parts]
         embedded = _embed_new_parts(parts, embedder, progress)
         data = _concat(embedded, embedder)
+        index_type, index_params = vector_index.choose(len(data.vectors))
         manifest = store.Manifest(
             model=embedder.name,
             dimension=int(data.vectors.shape[1]),
             settings=index_settings(rules, embedder),
             articles=articles,
             passages=len(data.passages),
+            index_type=index_type,
+            index_params=index_params,
         )
         store.write_generation(index_dir, manifest, data)
         return BuildReport(

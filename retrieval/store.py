@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from corpus.model import Paragraph
+from retrieval import vector_index
 from retrieval.errors import RetrievalError
 from retrieval.late import TokenStore
 from retrieval.lexical import Lexical
@@ -64,7 +65,8 @@ class Manifest:
     settings: dict[str, Any]
     articles: dict[str, ArticleEntry]
     passages: int
-    index_type: str = "flat-ip"
+    index_type: str = vector_index.FLAT
+    index_params: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     built_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
@@ -125,8 +127,6 @@ class StoredIndex:
 
 
 def write_generation(index_dir: Path, manifest: Manifest, data: IndexData) -> Path:
-    import faiss
-
     index_dir.mkdir(parents=True, exist_ok=True)
     staging = index_dir / f"tmp-{uuid.uuid4().hex}"
     staging.mkdir()
@@ -139,9 +139,8 @@ def write_generation(index_dir: Path, manifest: Manifest, data: IndexData) -> Pa
         if data.tokens is not None:
             for name, array in zip(TOKEN_ARRAYS, data.tokens):
                 _save(staging / f"tokens_{name}.npy", array)
-        flat = faiss.IndexFlatIP(manifest.dimension)
-        flat.add(np.ascontiguousarray(data.vectors, dtype=np.float32))
-        faiss.write_index(flat, str(staging / "index.faiss"))
+        units_index = vector_index.build(data.vectors, manifest.index_type, manifest.index_params)
+        vector_index.write(units_index, staging / "index.faiss")
         Lexical.build([p.text for p in data.passages]).save(staging / "bm25_passages")
         Lexical.build(data.window_texts()).save(staging / "bm25_windows")
         (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
@@ -180,8 +179,6 @@ def read_manifest(path: Path) -> Manifest:
 
 
 def load(index_dir: Path) -> StoredIndex:
-    import faiss
-
     path = current_generation(index_dir)
     manifest = read_manifest(path)
     if manifest.format_version != FORMAT_VERSION:
@@ -196,7 +193,7 @@ def load(index_dir: Path) -> StoredIndex:
         if (path / "tokens_ids.npy").exists():
             tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
         data = IndexData(passages, _load(path / "units.npy"), _load(path / "vectors.npy"), tokens)
-        faiss_index = faiss.read_index(str(path / "index.faiss"))
+        faiss_index = vector_index.load(path / "index.faiss", manifest.index_type, manifest.index_params)
         lexical_passages = Lexical.load(path / "bm25_passages")
         lexical_windows = Lexical.load(path / "bm25_windows")
         window_rows = data.window_rows()
