@@ -9,7 +9,8 @@ and says so in its output. With `--real-index DIR` it also runs on a real index'
 For each size and index type (exact flat, and the one newsbot chooses for that size):
 build seconds, size on disk, resident memory after loading it (anonymous and file-backed:
 memory-mapped pages are file-backed and shared between processes), single-thread query
-p50/p99 for the 120 neighbours search asks for, and recall@10 against exact search.
+p50/p99 for the 120 neighbours search asks for, and recall@10 against exact search: of the
+index's own top 10, and of its 120 candidates rescored exactly (which is what search does).
 Medians over `--repeats` passes.
 
     python -m benchmarks.bench_scale [--sizes 10000 100000 1000000] [--real-index index]
@@ -63,6 +64,15 @@ def exact_top10(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return flat.search(queries, 10)[1]
 
 
+def rescored_top10(vectors: np.ndarray, queries: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """What search does with the index's answer: rescore its candidates exactly, keep the best."""
+    best = []
+    for query, rows in zip(queries, candidates):
+        rows = rows[rows >= 0]
+        best.append(rows[np.argsort(-(vectors[rows] @ query), kind="stable")[:10]])
+    return best
+
+
 def memory_kib() -> dict[str, int]:
     fields = {}
     with open("/proc/self/status") as status:
@@ -73,7 +83,8 @@ def memory_kib() -> dict[str, int]:
     return fields
 
 
-def measure(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, kind: str, params: dict, repeats: int) -> dict:
+def measure(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, kind: str, params: dict, repeats: int, ef_values: list[int]) -> list[dict]:
+    """One row per search setting: the chosen efSearch and `ef_values` for a graph, one row for flat."""
     import faiss
 
     with tempfile.TemporaryDirectory() as folder:
@@ -88,44 +99,55 @@ def measure(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, kind: s
         before = memory_kib()
         index = vector_index.load(path, kind, params)
         faiss.omp_set_num_threads(1)
-        p50s, p99s = [], []
-        for _ in range(repeats):
-            times = []
-            for query in queries:
-                started = time.perf_counter()
-                index.search(query[None, :], CANDIDATES)
-                times.append(time.perf_counter() - started)
-            p50s.append(float(np.percentile(times, 50)))
-            p99s.append(float(np.percentile(times, 99)))
-        found = index.search(queries, 10)[1]
-        after = memory_kib()
-        recall = float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]))
-        return {
-            "type": kind,
-            "build_seconds": round(build_seconds, 2),
-            "disk_mb": round(path.stat().st_size / 1e6, 1),
-            "rss_anon_mb": round((after["RssAnon"] - before["RssAnon"]) / 1024, 1),
-            "rss_file_mb": round((after["RssFile"] - before["RssFile"]) / 1024, 1),
-            "p50_ms": round(1000 * statistics.median(p50s), 3),
-            "p99_ms": round(1000 * statistics.median(p99s), 3),
-            "recall_at_10": round(recall, 4),
-        }
+        settings = [None] if kind == vector_index.FLAT else list(dict.fromkeys([params["ef_search"], *ef_values]))
+        rows = []
+        for ef in settings:
+            if ef is not None:
+                index.hnsw.efSearch = ef
+            p50s, p99s = [], []
+            for _ in range(repeats):
+                times = []
+                for query in queries:
+                    started = time.perf_counter()
+                    index.search(query[None, :], CANDIDATES)
+                    times.append(time.perf_counter() - started)
+                p50s.append(float(np.percentile(times, 50)))
+                p99s.append(float(np.percentile(times, 99)))
+            found = index.search(queries, 10)[1]
+            after = memory_kib()
+            recall = float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]))
+            rescored = rescored_top10(vectors, queries, index.search(queries, CANDIDATES)[1])
+            recall_rescored = float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(rescored, truth)]))
+            rows.append({
+                "type": kind if ef is None else f"{kind} ef{ef}",
+                "default_setting": ef is None or ef == params["ef_search"],
+                "build_seconds": round(build_seconds, 2),
+                "disk_mb": round(path.stat().st_size / 1e6, 1),
+                "rss_anon_mb": round((after["RssAnon"] - before["RssAnon"]) / 1024, 1),
+                "rss_file_mb": round((after["RssFile"] - before["RssFile"]) / 1024, 1),
+                "p50_ms": round(1000 * statistics.median(p50s), 3),
+                "p99_ms": round(1000 * statistics.median(p99s), 3),
+                "recall_at_10": round(recall, 4),
+                "recall_at_10_rescored": round(recall_rescored, 4),
+            })
+        return rows
 
 
-def run_size(name: str, vectors: np.ndarray, queries: np.ndarray, repeats: int, kinds: list[str]) -> list[dict]:
+def run_size(name: str, vectors: np.ndarray, queries: np.ndarray, repeats: int, kinds: list[str], ef_values: list[int]) -> list[dict]:
     truth = exact_top10(vectors, queries)
     chosen, _ = vector_index.choose(len(vectors))
     rows = []
     for kind in dict.fromkeys([*kinds, chosen]):
-        params = vector_index.default_params(kind)
-        row = {"vectors": name, "count": len(vectors), "chosen": kind == chosen, **measure(vectors, queries, truth, kind, params, repeats)}
-        print(
-            f"{name:>22} {row['type']:>9}{'*' if row['chosen'] else ' '} build {row['build_seconds']:7.1f}s  "
-            f"disk {row['disk_mb']:8.1f} MB  rss anon {row['rss_anon_mb']:7.1f} MB file {row['rss_file_mb']:7.1f} MB  "
-            f"p50 {row['p50_ms']:7.3f} ms  p99 {row['p99_ms']:7.3f} ms  recall@10 {row['recall_at_10']:.3f}",
-            flush=True,
-        )
-        rows.append(row)
+        for measured in measure(vectors, queries, truth, kind, vector_index.default_params(kind), repeats, ef_values):
+            row = {"vectors": name, "count": len(vectors), "chosen": kind == chosen and measured["default_setting"], **measured}
+            print(
+                f"{name:>22} {row['type']:>16}{'*' if row['chosen'] else ' '} build {row['build_seconds']:7.1f}s  "
+                f"disk {row['disk_mb']:8.1f} MB  rss anon {row['rss_anon_mb']:7.1f} MB file {row['rss_file_mb']:7.1f} MB  "
+                f"p50 {row['p50_ms']:7.3f} ms  p99 {row['p99_ms']:7.3f} ms  recall@10 {row['recall_at_10']:.3f} "
+                f"rescored {row['recall_at_10_rescored']:.3f}",
+                flush=True,
+            )
+            rows.append(row)
     return rows
 
 
@@ -134,22 +156,23 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ef-search", type=int, nargs="*", default=[64, 256, 512], help="graph search widths to try besides the default")
     parser.add_argument("--real-index", type=Path, help="also measure on this index folder's unit vectors")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results") / time.strftime("bench_scale-%Y%m%d-%H%M%S.json"))
     args = parser.parse_args()
 
-    print(f"cores: {os.cpu_count()}; vector search only (no BM25, no rerank); * = the type newsbot picks for that size")
+    print(f"cores: {os.cpu_count()}; vector search only (no BM25, no rerank); * = what newsbot picks for that size")
     both = [vector_index.FLAT, vector_index.HNSW]
     rows = []
     if args.real_index is not None:
         from retrieval import store
 
         real = np.ascontiguousarray(store.load(args.real_index).data.vectors, dtype=np.float32)
-        rows += run_size(f"real units ({len(real):,})", real, questions_near(real, args.queries, 1), args.repeats, both)
+        rows += run_size(f"real units ({len(real):,})", real, questions_near(real, args.queries, 1), args.repeats, both, args.ef_search)
         del real
     for size in args.sizes:
         vectors = clustered_unit_vectors(size, seed=size)
-        rows += run_size(f"synthetic {size:,}", vectors, questions_near(vectors, args.queries, 1), args.repeats, both)
+        rows += run_size(f"synthetic {size:,}", vectors, questions_near(vectors, args.queries, 1), args.repeats, both, args.ef_search)
         del vectors
         gc.collect()
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -22,9 +22,9 @@ from corpus.model import Article, Paragraph
 from corpus.paragraphs import ParagraphRules
 from corpus.sentences import sentence_spans
 from retrieval import store, vector_index
-from retrieval.embedder import Embedder, TokenVectors, supports_tokens
+from retrieval.embedder import Embedder, supports_tokens
 from retrieval.errors import RetrievalError
-from retrieval.late import TokenStore, dequantise
+from retrieval.late import QuantisedTokens, TokenStore
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 EMBED_CHUNK = 512
@@ -128,7 +128,7 @@ class ArticlePart:
     passages: list[Paragraph]
     units: np.ndarray  # passage rows local to this article
     vectors: np.ndarray
-    tokens: list[TokenVectors] | None
+    tokens: list[QuantisedTokens] | None
 
 
 def sentence_windows(text: str) -> list[tuple[int, int]]:
@@ -174,13 +174,8 @@ def _part_of(data: store.IndexData, rows: list[int]) -> ArticlePart:
     tokens = None
     if data.tokens is not None:
         ids, codes, scales, offsets = data.tokens
-        tokens = [
-            TokenVectors(
-                np.array(ids[offsets[r] : offsets[r + 1]]),
-                dequantise(codes[offsets[r] : offsets[r + 1]], scales[offsets[r] : offsets[r + 1]]).astype(np.float16),
-            )
-            for r in rows
-        ]
+        spans = [(int(offsets[r]), int(offsets[r + 1])) for r in rows]
+        tokens = [QuantisedTokens(np.array(ids[a:b]), np.array(codes[a:b]), np.array(scales[a:b])) for a, b in spans]
     return ArticlePart(
         [data.passages[r] for r in rows],
         units,
@@ -236,14 +231,14 @@ def _embed_chunks(texts: list[str], embedder: Embedder, with_tokens: bool, repor
     """Embed longest first, so each batch pads little; results come back in input order."""
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     vectors: list[np.ndarray | None] = [None] * len(texts)
-    tokens: list[TokenVectors | None] = [None] * len(texts)
+    tokens: list[QuantisedTokens | None] = [None] * len(texts)
     for start in range(0, len(order), EMBED_CHUNK):
         rows = order[start : start + EMBED_CHUNK]
         chunk = [texts[i] for i in rows]
         if with_tokens:
             chunk_vectors, chunk_tokens = embedder.embed_with_tokens(chunk)  # type: ignore[attr-defined]
-            for row, token_vectors in zip(rows, chunk_tokens):  # float16 until quantised: halve memory now
-                tokens[row] = TokenVectors(token_vectors.ids, token_vectors.vectors.astype(np.float16))
+            for row, token_vectors in zip(rows, chunk_tokens):
+                tokens[row] = QuantisedTokens.of(token_vectors)
         else:
             chunk_vectors = embedder.embed_batch(chunk)
         for row, vector in zip(rows, np.asarray(chunk_vectors, dtype=np.float32)):

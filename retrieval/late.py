@@ -9,7 +9,7 @@ on top of dense + BM25 fusion, with the same MiniLM and no second model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -17,7 +17,18 @@ from retrieval.embedder import TokenVectors
 from retrieval.segments import gather_ranges
 
 
-QUANTISE_BLOCK = 65_536  # tokens quantised at a time, so a build never holds all of them as float32
+class QuantisedTokens(NamedTuple):
+    """One passage's token vectors as stored: word-piece ids, int8 codes, one scale per token."""
+
+    ids: np.ndarray
+    codes: np.ndarray
+    scales: np.ndarray
+
+    @classmethod
+    def of(cls, tokens: TokenVectors) -> "QuantisedTokens":
+        """Quantised as soon as a passage is embedded, so a build never holds float vectors."""
+        codes, scales = quantise(tokens.vectors)
+        return cls(np.asarray(tokens.ids, dtype=np.int32), codes, scales)
 
 
 @dataclass(frozen=True)
@@ -40,19 +51,18 @@ class TokenStore:
         return cls(ids, codes, scales, offsets, _idf(ids, offsets))
 
     @staticmethod
-    def concat(tokens: Sequence[TokenVectors], dimension: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def concat(tokens: Sequence[QuantisedTokens], dimension: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The stored arrays (ids, codes, scales, offsets) for these passages' token vectors."""
         lengths = np.array([len(t.ids) for t in tokens], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        total = int(offsets[-1])
-        codes, scales = np.zeros((total, dimension), np.int8), np.zeros(total, np.float32)
-        if total == 0:
-            return np.zeros(0, np.int32), codes, scales, offsets
-        vectors = np.concatenate([t.vectors for t in tokens])
-        for start in range(0, total, QUANTISE_BLOCK):
-            block = slice(start, start + QUANTISE_BLOCK)
-            codes[block], scales[block] = quantise(vectors[block])
-        return np.concatenate([t.ids for t in tokens]).astype(np.int32), codes, scales, offsets
+        if not tokens or offsets[-1] == 0:
+            return np.zeros(0, np.int32), np.zeros((0, dimension), np.int8), np.zeros(0, np.float32), offsets
+        return (
+            np.concatenate([t.ids for t in tokens]).astype(np.int32),
+            np.concatenate([t.codes for t in tokens]),
+            np.concatenate([t.scales for t in tokens]),
+            offsets,
+        )
 
     def passage(self, row: int) -> TokenVectors:
         start, end = int(self.offsets[row]), int(self.offsets[row + 1])
