@@ -135,10 +135,11 @@ def measure(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, kind: s
 
 def run_size(name: str, vectors: np.ndarray, queries: np.ndarray, repeats: int, kinds: list[str], ef_values: list[int]) -> list[dict]:
     truth = exact_top10(vectors, queries)
-    chosen, _ = vector_index.choose(len(vectors))
+    chosen, chosen_params = vector_index.choose(len(vectors))
     rows = []
     for kind in dict.fromkeys([*kinds, chosen]):
-        for measured in measure(vectors, queries, truth, kind, vector_index.default_params(kind), repeats, ef_values):
+        params = chosen_params if kind == chosen else vector_index.default_params(kind)
+        for measured in measure(vectors, queries, truth, kind, params, repeats, ef_values):
             row = {"vectors": name, "count": len(vectors), "chosen": kind == chosen and measured["default_setting"], **measured}
             print(
                 f"{name:>22} {row['type']:>16}{'*' if row['chosen'] else ' '} build {row['build_seconds']:7.1f}s  "

@@ -78,7 +78,7 @@ def _folders(paths: Iterable[Path]) -> str:
 def _rebuild(library, full: bool):
     from tqdm import tqdm
 
-    with tqdm(total=0, unit="passage", desc="embedding", disable=None, file=sys.stderr, leave=False) as bar:
+    with tqdm(total=0, unit="text", desc="embedding passages and windows", disable=None, file=sys.stderr, leave=False) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total

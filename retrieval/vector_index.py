@@ -33,14 +33,25 @@ class HnswParams:
     ef_search: int = 128  # 64: 0.25 ms but recall@10 0.980; 256: 0.76 ms, 0.991
 
 
+WIDE_SEARCH_UNITS = 200_000  # beyond this, search the graph 4x wider
+
+
 def choose(units: int) -> tuple[str, dict[str, Any]]:
-    """(index type, its parameters) for an index of this many unit vectors."""
-    kind = FLAT if units <= FLAT_MAX_UNITS else HNSW
-    return kind, default_params(kind)
+    """(index type, its parameters) for an index of this many unit vectors.
+
+    Big graphs are searched wider: on a million synthetic vectors efSearch 128 found 0.76 of
+    the true top 10 (after rescoring) in 0.5 ms, 512 found 0.94 in 1.7 ms, still far below
+    the ~10 ms the rest of a question costs.
+    """
+    if units <= FLAT_MAX_UNITS:
+        return FLAT, {}
+    return HNSW, default_params(HNSW, wide=units > WIDE_SEARCH_UNITS)
 
 
-def default_params(index_type: str) -> dict[str, Any]:
-    return asdict(HnswParams()) if index_type == HNSW else {}
+def default_params(index_type: str, wide: bool = False) -> dict[str, Any]:
+    if index_type != HNSW:
+        return {}
+    return asdict(HnswParams(ef_search=512) if wide else HnswParams())
 
 
 def build(vectors: np.ndarray, index_type: str, params: dict[str, Any]):

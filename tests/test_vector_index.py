@@ -20,6 +20,7 @@ def test_small_collections_are_searched_exactly_and_large_ones_by_graph():
     assert vector_index.choose(vector_index.FLAT_MAX_UNITS) == (vector_index.FLAT, {})
     kind, params = vector_index.choose(vector_index.FLAT_MAX_UNITS + 1)
     assert kind == vector_index.HNSW and params["ef_search"] >= 100
+    assert vector_index.choose(vector_index.WIDE_SEARCH_UNITS + 1)[1]["ef_search"] > params["ef_search"]
 
 
 @pytest.mark.parametrize("kind", [vector_index.FLAT, vector_index.HNSW])
