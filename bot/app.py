@@ -28,13 +28,14 @@ def real_embedder_factory(config: Config, full_model: Callable[[], Embedder]) ->
 
 
 def build_embedder_factory(config: Config) -> Callable[[], Embedder]:
-    """Building: sentence-transformers on every core; loading it also makes the ONNX export.
+    """Building: the ONNX export when there is one, else sentence-transformers, which makes it.
 
-    Once the export exists the model is deferred until a text needs embedding, so an update
-    that finds nothing changed never pays the model's load time.
+    The export embeds faster than sentence-transformers here and needs no torch, so adding
+    an article takes seconds. It is loaded only when a text needs embedding, so an update
+    that finds nothing changed loads no model at all.
     """
 
-    def load() -> Embedder:
+    def load_full_model() -> Embedder:
         from retrieval.fastpath import ensure_export
         from retrieval.models import SentenceTransformerEmbedder
 
@@ -46,11 +47,11 @@ def build_embedder_factory(config: Config) -> Callable[[], Embedder]:
 
     def make() -> Embedder:
         from retrieval.deferred import DeferredEmbedder
-        from retrieval.fastpath import has_export
+        from retrieval.fastpath import has_export, load_build_embedder
 
         if not has_export(config.index_dir, config.model):
-            return load()
-        return DeferredEmbedder(config.model, load)
+            return load_full_model()
+        return DeferredEmbedder(config.model, lambda: load_build_embedder(config.index_dir, config.model))
 
     return make
 

@@ -32,6 +32,19 @@ def load_query_embedder(index_dir: Path, model: str):
     return embedder if embedder.name == model else None
 
 
+def load_build_embedder(index_dir: Path, model: str):
+    """The ONNX export on every core, for embedding articles without PyTorch.
+
+    Measured on 2 cores over 600 paragraph-length texts, with token vectors: 42 texts/s in
+    batches of 16, against sentence-transformers' 25; and no 8 s of importing torch first.
+    """
+    import os
+
+    from retrieval.onnx_embedder import OnnxEmbedder
+
+    return OnnxEmbedder(export_dir(index_dir, model), threads=os.cpu_count() or 1, batch_size=16)
+
+
 def has_export(index_dir: Path, model: str) -> bool:
     """Whether an export of `model` is there, judged from its manifest alone (no session load)."""
     from retrieval.onnx_embedder import MODEL_FILE, OnnxManifest
