@@ -1,8 +1,9 @@
 """A model that is loaded only when a text really needs embedding.
 
-Loading sentence-transformers costs about 8 s, while an update that finds nothing changed
-(the common `newsbot index` after a `git pull`) needs only the model's name to check the
-old index. Standing in for the model until `embed_*` is first called makes that case instant.
+Loading a model costs from a fraction of a second (the ONNX export) to about 8 s
+(sentence-transformers), while an update that finds nothing changed (the common
+`newsbot index` after a `git pull`) needs only the model's name to check the old index.
+Standing in for the model until `embed_*` is first called makes that case free.
 """
 
 from __future__ import annotations
@@ -23,10 +24,6 @@ class DeferredEmbedder:
         self._load = load
         self._model: TokenEmbedder | None = None
         self._lock = threading.Lock()
-
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
 
     def model(self) -> TokenEmbedder:
         with self._lock:

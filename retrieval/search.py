@@ -23,9 +23,9 @@ from retrieval.embedder import Embedder, TokenVectors, supports_tokens
 from retrieval.errors import RetrievalError
 from retrieval.highlight import best_sentence
 from retrieval.lexical import terms
-from retrieval.threads import one_faiss_thread
 from retrieval.segments import gather_ranges, max_per_range
 from retrieval.store import StoredIndex
+from retrieval.threads import one_faiss_thread
 
 
 @dataclass(frozen=True)
