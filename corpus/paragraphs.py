@@ -7,8 +7,11 @@ The rule, also stated in the README:
    List items always stand alone.
 2. Furniture (banners, bylines, date lines, credit lines, headings and related-link lists)
    is dropped; see `corpus.cleaning`.
-3. A paragraph shorter than `min_chars` is merged into the next one, so a one-line quote
-   keeps the context around it; the last one is merged into the previous one instead.
+3. A paragraph shorter than `min_chars` is merged into a neighbour. A whole short sentence
+   ("The magazine also quoted documents leaked by Snowden.") finishes the paragraph before
+   it: merged forward, it had been glued to an unrelated quote, and on our question set
+   merging it back raised top-1 from 0.843 to 0.863. A fragment or lead-in ("He said:")
+   introduces the next one. The first and the last go where they can.
 4. A paragraph longer than `max_chars` is split at sentence boundaries into pieces of at
    most `max_chars` (a single longer sentence stays whole), each piece starting with the
    last `overlap_sentences` sentences of the previous one.
@@ -26,7 +29,9 @@ from corpus.model import Paragraph
 from corpus.sentences import sentence_spans
 
 WRAPPED_LINE_MAX = 100
+SEGMENTER_VERSION = 2  # recorded with the index: passages cut by other rules mean a full rebuild
 _LIST_ITEM = re.compile(r"^\s*([-*+•]|\d+[.)])\s+")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s*$")
 
 
 @dataclass(frozen=True)
@@ -106,16 +111,22 @@ def _merge_short(numbered: list[tuple[int, Block]], min_chars: int) -> list[tupl
         if pending is not None:
             number, block = pending[0], _combine(pending[1], block)
             pending = None
-        if len(block.text) < min_chars:
-            pending = (number, block)
-        else:
+        if len(block.text) >= min_chars:
             merged.append((number, block))
+        elif merged and _completes_a_statement(block.text):
+            merged[-1] = (merged[-1][0], _combine(merged[-1][1], block))
+        else:
+            pending = (number, block)
     if pending is not None:
         if merged:
             merged[-1] = (merged[-1][0], _combine(merged[-1][1], pending[1]))
         else:
             merged.append(pending)
     return merged
+
+
+def _completes_a_statement(text: str) -> bool:
+    return bool(_SENTENCE_END.search(text))
 
 
 def _combine(first: Block, second: Block) -> Block:

@@ -19,7 +19,7 @@ import numpy as np
 from corpus.errors import CorpusError
 from corpus.loader import read_article, scan
 from corpus.model import Article, Paragraph
-from corpus.paragraphs import ParagraphRules
+from corpus.paragraphs import SEGMENTER_VERSION, ParagraphRules
 from corpus.sentences import sentence_spans
 from retrieval import store, vector_index
 from retrieval.embedder import Embedder, supports_tokens
@@ -55,7 +55,7 @@ class BuildReport:
 def index_settings(rules: ParagraphRules, embedder: Embedder) -> dict:
     """What decides a passage and its vectors; an index built otherwise cannot be reused."""
     return {
-        "paragraphs": rules.as_dict(),
+        "paragraphs": {**rules.as_dict(), "segmenter": SEGMENTER_VERSION},
         "normalized": True,
         "sentence_windows": 2,
         "token_vectors": supports_tokens(embedder),

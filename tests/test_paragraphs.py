@@ -58,11 +58,23 @@ def test_blank_line_blocks_of_wrapped_lines_are_joined(tmp_path):
     assert article.title == "A Title Here"
 
 
-def test_short_paragraph_merges_into_the_next():
-    seg = segment("Short one.\n\nA much longer paragraph that easily passes the minimum length rule here.\n", ParagraphRules(min_chars=30))
-    assert [(n, t) for n, t, _, _ in seg.paragraphs] == [
-        (1, "Short one.\nA much longer paragraph that easily passes the minimum length rule here.")
-    ]
+LONG_ONE = "A much longer paragraph that easily passes the minimum length rule here."
+LONG_TWO = "Another paragraph that is long enough to stand on its own in the article."
+
+
+def test_first_short_paragraph_merges_into_the_next():
+    seg = segment(f"Short one.\n\n{LONG_ONE}\n", ParagraphRules(min_chars=30))
+    assert [(n, t) for n, t, _, _ in seg.paragraphs] == [(1, f"Short one.\n{LONG_ONE}")]
+
+
+def test_short_whole_sentence_finishes_the_paragraph_before_it():
+    seg = segment(f"{LONG_ONE}\n\nIt added more.\n\n{LONG_TWO}\n", ParagraphRules(min_chars=30))
+    assert [(n, t) for n, t, _, _ in seg.paragraphs] == [(1, f"{LONG_ONE}\nIt added more."), (3, LONG_TWO)]
+
+
+def test_short_lead_in_introduces_the_paragraph_after_it():
+    seg = segment(f"{LONG_ONE}\n\nThe minister said:\n\n{LONG_TWO}\n", ParagraphRules(min_chars=30))
+    assert [(n, t) for n, t, _, _ in seg.paragraphs] == [(1, LONG_ONE), (2, f"The minister said:\n{LONG_TWO}")]
 
 
 def test_long_paragraph_splits_at_sentences_with_overlap():
