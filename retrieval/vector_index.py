@@ -15,6 +15,7 @@ loading follows the manifest.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,8 @@ def default_params(index_type: str, wide: bool = False) -> dict[str, Any]:
 def build(vectors: np.ndarray, index_type: str, params: dict[str, Any]):
     import faiss
 
+    # every core for the graph, even in a worker thread that answered questions on one before
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dimension = vectors.shape[1]
     if index_type == FLAT:
