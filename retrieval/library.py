@@ -71,7 +71,7 @@ class Library:
         """The loaded index, checked against the configured model and paragraph rules."""
         with self._lock:
             if self._index is None:
-                self._index = self._load_checked()
+                self._index = self._load_checked(self.embedder)
             return self._index
 
     def has_index(self) -> bool:
@@ -86,7 +86,9 @@ class Library:
 
     def rebuild(self, full: bool = False, progress: builder.Progress | None = None) -> builder.BuildReport:
         report = builder.build(self.corpus_dirs, self.rules, self.index_dir, self.build_embedder, full, progress)
-        fresh = self._load_checked()
+        # checked against the model that built it: loading the query model here would cost
+        # `newsbot index` and `newsbot add` an ONNX session they never use
+        fresh = self._load_checked(self.build_embedder)
         with self._lock:
             self._index = fresh
         return report
@@ -97,13 +99,13 @@ class Library:
             Source(name, entry.title, entry.date, entry.paragraphs) for name, entry in sorted(articles.items())
         )
 
-    def _load_checked(self) -> store.StoredIndex:
+    def _load_checked(self, embedder: Embedder) -> store.StoredIndex:
         loaded = store.load(self.index_dir)
         if loaded.manifest.model != self.model_name:
             raise RetrievalError(
                 f"the index was built with model '{loaded.manifest.model}' but config.toml names "
                 f"'{self.model_name}': run `newsbot index --full`"
             )
-        if loaded.manifest.settings != builder.index_settings(self.rules, self.embedder):
+        if loaded.manifest.settings != builder.index_settings(self.rules, embedder):
             raise RetrievalError("the index was built with other paragraph settings: run `newsbot index --full`")
         return loaded
