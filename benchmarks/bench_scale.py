@@ -64,6 +64,10 @@ def exact_top10(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return flat.search(queries, 10)[1]
 
 
+def recall_at_10(found, truth) -> float:
+    return float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]))
+
+
 def rescored_top10(vectors: np.ndarray, queries: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """What search does with the index's answer: rescore its candidates exactly, keep the best."""
     best = []
@@ -115,9 +119,8 @@ def measure(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, kind: s
                 p99s.append(float(np.percentile(times, 99)))
             found = index.search(queries, 10)[1]
             after = memory_kib()
-            recall = float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]))
-            rescored = rescored_top10(vectors, queries, index.search(queries, CANDIDATES)[1])
-            recall_rescored = float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(rescored, truth)]))
+            recall = recall_at_10(found, truth)
+            recall_rescored = recall_at_10(rescored_top10(vectors, queries, index.search(queries, CANDIDATES)[1]), truth)
             rows.append({
                 "type": kind if ef is None else f"{kind} ef{ef}",
                 "default_setting": ef is None or ef == params["ef_search"],
