@@ -4,13 +4,19 @@ Articles are matched by file name and compared by content hash, so an update cos
 embedding of new and changed articles only; deleted files drop out. Settings that change
 what a passage is (model, paragraph rules) make every old vector useless, so then the
 build starts over, and says so.
+
+An update that is small beside the index is written as one new segment, with the old
+passages of changed and deleted articles marked dead (see `store`): it reads only the old
+manifest and writes only the new articles. Once small segments or dead passages grow past
+`MergePolicy`'s shares, the update merges every segment into one instead, reusing all the
+stored vectors; that costs a rewrite of the index but no embedding.
 """
 
 from __future__ import annotations
 
 import fcntl
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -62,6 +68,40 @@ def index_settings(rules: ParagraphRules, embedder: Embedder) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class MergePolicy:
+    """When an update stops adding a segment and merges them all.
+
+    Each extra segment is one more search per question and each dead passage dead weight,
+    but a merge rewrites the whole index (minutes at 100,000 paragraphs), so it waits
+    until the small segments hold a tenth of the passages or there are eight of them.
+    """
+
+    max_segments: int = 8
+    max_small_share: float = 0.10  # of stored passages outside the largest segment
+    max_dead_share: float = 0.10  # of stored passages that are dead
+
+
+DEFAULT_POLICY = MergePolicy()
+
+
+@dataclass
+class Changes:
+    """How the articles on disk differ from the ones indexed."""
+
+    kept: dict[str, store.ArticleEntry]  # unchanged, with their entries
+    fresh: list[tuple[str, list[Paragraph], store.ArticleEntry]]  # to embed, in corpus order
+    order: list[str]  # every indexed article, in corpus order
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    skipped: list[str]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
 def build(
     corpus_dirs: Sequence[Path],
     rules: ParagraphRules,
@@ -69,56 +109,138 @@ def build(
     embedder: Embedder,
     full: bool = False,
     progress: Progress | None = None,
+    policy: MergePolicy | None = None,
 ) -> BuildReport:
     with _build_lock(index_dir):
         found = scan(corpus_dirs)
-        previous, full_reason = _reusable_previous(index_dir, embedder, rules, full)
-        old_entries = previous.manifest.articles if previous else {}
-        old_rows = _rows_by_article(previous.data) if previous else {}
-        parts: list[str | list[Paragraph]] = []  # an unchanged article's name, or new passages
-        articles: dict[str, store.ArticleEntry] = {}
-        skipped = list(found.skipped)
-        added, updated, unchanged = [], [], []
-        for file in found.files:
-            old = old_entries.get(file.article)
-            if old is not None and old.sha256 == file.sha256 and file.article in old_rows:
-                parts.append(file.article)
-                articles[file.article] = old
-                unchanged.append(file.article)
-                continue
-            try:
-                article = read_article(file, rules)
-            except CorpusError as exc:
-                skipped.append(f"{exc}; skipped")
-                continue
-            parts.append(list(article.paragraphs))
-            articles[file.article] = _entry(article)
-            (updated if old is not None else added).append(file.article)
-        if not parts:
+        previous, manifest, full_reason = _reusable_previous(index_dir, embedder, rules, full)
+        changes = _compare(found, manifest.articles if manifest else {}, rules)
+        if not changes.order:
             folders = ", ".join(str(d) for d in corpus_dirs)
             raise RetrievalError(f"no readable articles in {folders}: add some with `newsbot add FILE`")
-        removed = sorted(set(old_entries) - set(articles))
-        if previous is not None and not (added or updated or removed):
-            return BuildReport((), (), (), tuple(unchanged), tuple(skipped), previous.manifest.passages, 0, None)
-        # copy the reused rows only now that something changed: at 10k passages they are GBs
-        parts = [_part_of(previous.data, old_rows[p]) if isinstance(p, str) else p for p in parts]
-        embedded = _embed_new_parts(parts, embedder, progress)
-        data = _concat(embedded, embedder)
+        if manifest is not None and not changes.any:
+            return _report(changes, manifest.passages, 0, None)
+        if manifest is not None and _appendable(manifest, changes, policy or DEFAULT_POLICY):
+            written = _append(index_dir, previous, manifest, changes, embedder, rules, progress)
+        else:
+            loaded = None
+            if manifest is not None:
+                try:
+                    loaded = store.load(index_dir)
+                    if set(changes.kept) - set(_live_rows_by_article(loaded)):
+                        raise RetrievalError("the manifest lists articles the index lacks")
+                except RetrievalError:
+                    full_reason = "the old index is unreadable"
+                    changes = _compare(found, {}, rules)
+            written = _merge(index_dir, loaded, changes, embedder, rules, progress)
+        embedded = sum(len(passages) for _, passages, _ in changes.fresh)
+        return _report(changes, written.passages, embedded, full_reason)
+
+
+def _report(changes: Changes, passages: int, embedded: int, full_reason: str | None) -> BuildReport:
+    unchanged = tuple(name for name in changes.order if name in changes.kept)
+    return BuildReport(
+        tuple(changes.added), tuple(changes.updated), tuple(changes.removed), unchanged,
+        tuple(changes.skipped), passages, embedded, full_reason,
+    )
+
+
+def _compare(found, old_entries: dict[str, store.ArticleEntry], rules: ParagraphRules) -> Changes:
+    changes = Changes({}, [], [], [], [], [], list(found.skipped))
+    for file in found.files:
+        old = old_entries.get(file.article)
+        if old is not None and old.sha256 == file.sha256:
+            changes.kept[file.article] = old
+            changes.order.append(file.article)
+            continue
+        try:
+            article = read_article(file, rules)
+        except CorpusError as exc:
+            changes.skipped.append(f"{exc}; skipped")
+            continue
+        changes.fresh.append((file.article, list(article.paragraphs), _entry(article)))
+        changes.order.append(file.article)
+        (changes.updated if old is not None else changes.added).append(file.article)
+    # a deleted article, or one that cannot be read any more, drops out
+    changes.removed = sorted(set(old_entries) - set(changes.order))
+    return changes
+
+
+def _appendable(manifest: store.Manifest, changes: Changes, policy: MergePolicy) -> bool:
+    """Whether this update can be one new segment under `policy`, rather than a merge."""
+    if manifest.format_version != store.FORMAT_VERSION or not all(e.segment for e in manifest.articles.values()):
+        return False
+    new_passages = sum(len(passages) for _, passages, _ in changes.fresh)
+    sizes = [entry.passages for entry in manifest.segments] + ([new_passages] if new_passages else [])
+    stored = sum(sizes)
+    dead = sum(e.dead_passages for e in manifest.segments) + sum(
+        manifest.articles[name].paragraphs for name in changes.updated + changes.removed
+    )
+    return (
+        stored > 0
+        and len(sizes) <= policy.max_segments
+        and (stored - max(sizes)) <= policy.max_small_share * stored
+        and dead <= policy.max_dead_share * stored
+    )
+
+
+def _append(index_dir: Path, previous: Path, manifest: store.Manifest, changes: Changes, embedder, rules, progress) -> store.Manifest:
+    """A new generation: the old segments linked, with dead rows marked, plus one of new articles."""
+    dead: dict[str, list[tuple[int, int]]] = {}
+    for name in changes.updated + changes.removed:
+        entry = manifest.articles[name]
+        dead.setdefault(entry.segment, []).append((entry.first_row, entry.paragraphs))
+    segments = [replace(s, dead=s.dead + tuple(sorted(dead.get(s.name, ())))) for s in manifest.segments]
+    articles = dict(changes.kept)
+    new_segments = {}
+    if changes.fresh:
+        name = store.segment_name()
+        data = _concat(_embed_new_parts([p for _, p, _ in changes.fresh], embedder, progress), embedder)
         index_type, index_params = vector_index.choose(len(data.vectors))
-        manifest = store.Manifest(
-            model=embedder.name,
-            dimension=int(data.vectors.shape[1]),
-            settings=index_settings(rules, embedder),
-            articles=articles,
-            passages=len(data.passages),
-            index_type=index_type,
-            index_params=index_params,
-        )
-        store.write_generation(index_dir, manifest, data)
-        return BuildReport(
-            tuple(added), tuple(updated), tuple(removed), tuple(unchanged), tuple(skipped),
-            len(data.passages), sum(len(p) for p in parts if isinstance(p, list)), full_reason,
-        )
+        segments.append(store.SegmentEntry(name, len(data.passages), len(data.units), index_type, index_params))
+        articles.update(_placed(changes.fresh, name))
+        new_segments[name] = data
+    written = _manifest(embedder, rules, manifest.dimension, {n: articles[n] for n in changes.order}, tuple(segments))
+    store.write_generation(index_dir, written, new_segments, previous)
+    return written
+
+
+def _merge(index_dir: Path, loaded: store.StoredIndex | None, changes: Changes, embedder, rules, progress) -> store.Manifest:
+    """A new generation of one segment: kept articles' rows copied, new ones embedded."""
+    rows = _live_rows_by_article(loaded) if loaded is not None else {}
+    fresh = {name: passages for name, passages, _ in changes.fresh}
+    parts = [fresh[name] if name in fresh else _part_of(*rows[name]) for name in changes.order]
+    data = _concat(_embed_new_parts(parts, embedder, progress), embedder)
+    name = store.segment_name()
+    index_type, index_params = vector_index.choose(len(data.vectors))
+    segment = store.SegmentEntry(name, len(data.passages), len(data.units), index_type, index_params)
+    entries = {**changes.kept, **{n: e for n, _, e in changes.fresh}}
+    articles, first_row = {}, 0
+    for article in changes.order:
+        articles[article] = replace(entries[article], segment=name, first_row=first_row)
+        first_row += entries[article].paragraphs
+    written = _manifest(embedder, rules, int(data.vectors.shape[1]), articles, (segment,))
+    store.write_generation(index_dir, written, {name: data})
+    return written
+
+
+def _placed(fresh, segment: str) -> dict[str, store.ArticleEntry]:
+    placed, first_row = {}, 0
+    for name, passages, entry in fresh:
+        placed[name] = replace(entry, segment=segment, first_row=first_row)
+        first_row += len(passages)
+    return placed
+
+
+def _manifest(embedder: Embedder, rules: ParagraphRules, dimension: int, articles, segments) -> store.Manifest:
+    return store.Manifest(
+        model=embedder.name,
+        dimension=dimension,
+        settings=index_settings(rules, embedder),
+        articles=articles,
+        passages=sum(entry.passages - entry.dead_passages for entry in segments),
+        segments=segments,
+    )
 
 
 @dataclass(frozen=True)
@@ -140,29 +262,36 @@ def sentence_windows(text: str) -> list[tuple[int, int]]:
 
 
 def _reusable_previous(index_dir: Path, embedder: Embedder, rules: ParagraphRules, full: bool):
-    """The current index if its vectors can be reused, and otherwise why not."""
+    """(generation folder, manifest, None) of the current index if its vectors can be reused,
+    else (None, None, why not). Reads the manifest only: an update that appends a segment
+    never opens the old segments."""
     if full:
-        return None, "--full asked for"
+        return None, None, "--full asked for"
     try:
-        previous = store.load(index_dir)
+        path = store.current_generation(index_dir)
+        manifest = store.read_manifest(path)
     except store.IndexMissing:
-        return None, "no index yet"
-    except store.IndexOutdated:
-        return None, "the index is in another on-disk format"
+        return None, None, "no index yet"
     except RetrievalError:
-        return None, "the old index is unreadable"
-    if previous.manifest.model != embedder.name:
-        return None, f"the model changed ({previous.manifest.model} -> {embedder.name})"
-    if previous.manifest.settings != index_settings(rules, embedder):
-        return None, "the index settings changed"
-    return previous, None
+        return None, None, "the old index is unreadable"
+    if manifest.format_version not in store.READABLE_FORMATS:
+        return None, None, "the index is in another on-disk format"
+    if manifest.model != embedder.name:
+        return None, None, f"the model changed ({manifest.model} -> {embedder.name})"
+    if manifest.settings != index_settings(rules, embedder):
+        return None, None, "the index settings changed"
+    return path, manifest, None
 
 
-def _rows_by_article(data: store.IndexData) -> dict[str, list[int]]:
-    rows_of: dict[str, list[int]] = {}
-    for row, passage in enumerate(data.passages):
-        rows_of.setdefault(passage.article, []).append(row)
-    return rows_of
+def _live_rows_by_article(index: store.StoredIndex) -> dict[str, tuple[store.IndexData, list[int]]]:
+    """Each article's live passages: the segment data holding them and their rows in it."""
+    found: dict[str, tuple[store.IndexData, list[int]]] = {}
+    for segment in index.segments:
+        dead = segment.entry.dead_mask()
+        for row, passage in enumerate(segment.data.passages):
+            if not dead[row]:
+                found.setdefault(passage.article, (segment.data, []))[1].append(row)
+    return found
 
 
 def _part_of(data: store.IndexData, rows: list[int]) -> ArticlePart:

@@ -51,13 +51,31 @@ class TokenStore:
         return cls(ids, codes, scales, offsets)
 
     @cached_property
-    def idf(self) -> np.ndarray:
-        """float32 by word-piece id; ids no passage has get the highest value.
+    def document_frequencies(self) -> np.ndarray:
+        """How many passages hold each word-piece id, by id.
 
         Computed on the first question, not on load: a rebuild loads the old index only to
         reuse its rows (at 10,000 passages this took 2 s per load before it was made lazy).
         """
-        return _idf(self.ids, self.offsets)
+        return _document_frequencies(self.ids, self.offsets)
+
+    def document_frequencies_of(self, rows: np.ndarray) -> np.ndarray:
+        """Document frequencies within these passages only (the dead ones of a segment)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        rows = rows[self.offsets[rows + 1] > self.offsets[rows]]
+        if not len(rows):
+            return np.zeros(0, dtype=np.int64)
+        token_rows, begins = gather_ranges(self.offsets[rows], self.offsets[rows + 1])
+        return _document_frequencies(self.ids[token_rows], np.append(begins, len(token_rows)))
+
+    @cached_property
+    def idf(self) -> np.ndarray:
+        """float32 by word-piece id; ids no passage has get the highest value."""
+        return idf_table(self.document_frequencies, len(self.offsets) - 1)
+
+    @property
+    def passages(self) -> int:
+        return len(self.offsets) - 1
 
     @staticmethod
     def concat(tokens: Sequence[QuantisedTokens], dimension: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -81,7 +99,10 @@ class TokenStore:
         """IDF-weighted mean, over question tokens, of the best cosine in each passage."""
         if len(query.ids) == 0:
             return np.zeros(len(rows), dtype=np.float32)
-        weights = self.weights(query.ids)
+        return self.weighted_maxsim(query, rows, token_weights(self.idf, query.ids))
+
+    def weighted_maxsim(self, query: TokenVectors, rows: Sequence[int], weights: np.ndarray) -> np.ndarray:
+        """MaxSim with the question tokens' weights given: a segmented index weighs by all segments."""
         rows = np.asarray(rows, dtype=np.int64)
         starts, ends = self.offsets[rows], self.offsets[rows + 1]
         scores = np.zeros(len(rows), dtype=np.float32)
@@ -92,14 +113,15 @@ class TokenStore:
             scores[filled] = weights @ np.maximum.reduceat(sims, begins, axis=1)
         return scores
 
-    def weights(self, ids: np.ndarray) -> np.ndarray:
-        """Each question token's share of the score: rare word pieces count most."""
-        ids = np.asarray(ids, dtype=np.int64)
-        unknown = float(self.idf.max()) if len(self.idf) else 1.0
-        weights = np.full(len(ids), unknown, dtype=np.float32)
-        known = ids < len(self.idf)
-        weights[known] = self.idf[ids[known]]
-        return weights / weights.sum()
+
+def token_weights(idf: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Each question token's share of the score: rare word pieces count most."""
+    ids = np.asarray(ids, dtype=np.int64)
+    unknown = float(idf.max()) if len(idf) else 1.0
+    weights = np.full(len(ids), unknown, dtype=np.float32)
+    known = ids < len(idf)
+    weights[known] = idf[ids[known]]
+    return weights / weights.sum()
 
 
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,16 +135,21 @@ def dequantise(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
     return np.asarray(codes, dtype=np.float32) * np.asarray(scales, dtype=np.float32)[:, None]
 
 
-def _idf(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """log((N + 1) / (df + 0.5)) by word-piece id; ids in no passage get the largest value."""
+def _document_frequencies(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     passages = len(offsets) - 1
     if passages <= 0 or len(ids) == 0:
-        return np.zeros(0, dtype=np.float32)
+        return np.zeros(0, dtype=np.int64)
     owner = np.repeat(np.arange(passages, dtype=np.int64), np.diff(offsets))
     # one int64 key per (token, passage) pair: a 1-d unique, about twice as fast as one over pairs
     pairs = np.unique(ids.astype(np.int64) * passages + owner)
-    df = np.bincount(pairs // passages)
+    return np.bincount(pairs // passages)
+
+
+def idf_table(df: np.ndarray, passages: int) -> np.ndarray:
+    """log((N + 1) / (df + 0.5)) by word-piece id; ids in no passage get the largest value."""
     seen = np.flatnonzero(df)
+    if passages <= 0 or not len(seen):
+        return np.zeros(0, dtype=np.float32)
     idf = np.log((passages + 1) / (df[seen] + 0.5)).astype(np.float32)
     table = np.full(len(df), idf.max(), dtype=np.float32)
     table[seen] = idf

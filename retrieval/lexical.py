@@ -7,6 +7,7 @@ The index is saved with bm25s' own plain-file format (JSON and `.npy`, no pickle
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 QUESTION_WORDS = ("who", "whom", "whose", "what", "when", "where", "why", "how", "which", "did", "does", "do", "done")
 _words = re.compile(r"(?u)\b\w\w+\b").findall  # bm25s' default token pattern
 EMPTY_MARKER = "empty.txt"  # bm25s cannot index zero documents; an empty set is saved as this
+LENGTHS = "newsbot_lengths.npy"  # our own file in bm25s' folder: to rescale scores across segments
 
 
 def terms(texts: Sequence[str]) -> list[list[str]]:
@@ -42,9 +44,10 @@ def _stopwords() -> frozenset[str]:
 
 
 class Lexical:
-    def __init__(self, retriever, size: int) -> None:
+    def __init__(self, retriever, size: int, lengths: np.ndarray | None = None) -> None:
         self._retriever = retriever
         self.size = size
+        self.lengths = lengths  # words per document, as bm25s counted them; None if not saved
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "Lexical":
@@ -54,8 +57,9 @@ class Lexical:
             return cls(None, 0)
         retriever = bm25s.BM25()
         # an empty document would make bm25s drop it and shift every row after it
-        retriever.index([words or ["\u2205"] for words in terms(texts)], show_progress=False)
-        return cls(retriever, len(texts))
+        documents = [words or ["\u2205"] for words in terms(texts)]
+        retriever.index(documents, show_progress=False)
+        return cls(retriever, len(texts), np.array([len(words) for words in documents], dtype=np.int32))
 
     def save(self, folder: Path) -> None:
         if self._retriever is None:
@@ -63,6 +67,8 @@ class Lexical:
             (folder / EMPTY_MARKER).write_text("no documents\n")
             return
         self._retriever.save(str(folder), show_progress=False)
+        if self.lengths is not None:
+            np.save(folder / LENGTHS, self.lengths, allow_pickle=False)
 
     @classmethod
     def load(cls, folder: Path) -> "Lexical":
@@ -71,7 +77,24 @@ class Lexical:
         if (folder / EMPTY_MARKER).exists():
             return cls(None, 0)
         retriever = bm25s.BM25.load(str(folder), mmap=False)
-        return cls(retriever, int(retriever.scores["num_docs"]))
+        lengths = np.load(folder / LENGTHS, allow_pickle=False) if (folder / LENGTHS).exists() else None
+        return cls(retriever, int(retriever.scores["num_docs"]), lengths)
+
+    @property
+    def k1_b(self) -> tuple[float, float]:
+        return float(self._retriever.k1), float(self._retriever.b)
+
+    def document_frequency(self, term: str) -> int:
+        """How many documents hold the term: bm25s keeps one column of scores per term."""
+        if self._retriever is None or term not in self._retriever.vocab_dict:
+            return 0
+        indptr = self._retriever.scores["indptr"]
+        column = self._retriever.vocab_dict[term]
+        return int(indptr[column + 1] - indptr[column])
+
+    def term_scores(self, term: str) -> np.ndarray:
+        """One term's BM25 against every document, with this index's own idf."""
+        return self.scores([term])
 
     def scores(self, question_terms: list[str]) -> np.ndarray:
         """BM25 of the question against every document (zeros when no term is known)."""
@@ -82,3 +105,8 @@ class Lexical:
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+
+def idf(document_frequency: int, documents: int) -> float:
+    """bm25s' default idf (Lucene's), so segments' scores can be put on one corpus' scale."""
+    return math.log(1 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))

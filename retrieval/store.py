@@ -3,17 +3,24 @@
 Layout of `index_dir`:
     CURRENT               name of the generation folder readers should open
     gen-<nanoseconds>/    one generation:
-        manifest.json         model, dimension, settings, each article's hash, format version
-        passages.jsonl        the citable passages, one JSON object a line
-        units.npy             what was embedded: rows of (passage row, start, end) - the
-                              whole passage, then its sentence windows
-        vectors.npy           one unit-length vector per unit; index.faiss searches them
-        tokens_*.npy          per-passage token ids and vectors (int8 codes and scales), for
-                              late-interaction reranking
-        bm25_passages/, bm25_windows/   keyword indexes (bm25s' own plain files)
+        manifest.json         model, dimension, settings, each article's hash and place,
+                              its segments and their dead passages, format version
+        seg-<nanoseconds>/    one segment: a self-contained index of some articles
+            passages.jsonl        the citable passages, one JSON object a line
+            units.npy             what was embedded: rows of (passage row, start, end) - the
+                                  whole passage, then its sentence windows
+            vectors.npy           one unit-length vector per unit; index.faiss searches them
+            tokens_*.npy          per-passage token ids and vectors (int8 codes and scales),
+                                  for late-interaction reranking
+            bm25_passages/, bm25_windows/   keyword indexes (bm25s' own plain files)
 A rebuild writes a whole new generation next to the old one and then replaces CURRENT
 (temp file + rename), so a crash at any moment leaves the previous index answering and a
-reader never sees half an index. No pickle anywhere: JSON, JSON lines and `.npy`.
+reader never sees half an index. A generation that adds articles to the one before holds
+hard links to its unchanged segments (a copy where the file system has no links) and one
+new segment, so it costs the new articles, not gigabytes of copying; articles changed or
+deleted since are listed as dead rows of their old segment (see `segmented`) until the
+builder merges all segments into one. No pickle anywhere: JSON, JSON lines and `.npy`.
+A generation of format 3 (one segment, its files beside the manifest) is still read.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -35,8 +42,10 @@ from retrieval import vector_index
 from retrieval.errors import RetrievalError
 from retrieval.late import TokenStore
 from retrieval.lexical import Lexical
+from retrieval.segmented import LexicalStack, RowStack, TokenStack, VectorStack
 
-FORMAT_VERSION = 3  # 3: token vectors as int8 codes + scales
+FORMAT_VERSION = 4  # 4: segments in subfolders, with dead rows; 3: one segment, read still
+READABLE_FORMATS = (3, 4)
 POINTER = "CURRENT"
 TOKEN_ARRAYS = ("ids", "codes", "scales", "offsets")  # saved as tokens_<name>.npy
 KEEP_GENERATIONS = 2  # the current one and the one before, for readers still opening it
@@ -56,6 +65,28 @@ class ArticleEntry:
     title: str
     date: str | None
     paragraphs: int
+    segment: str = ""  # the segment holding its passages ("" in a format-3 index: unknown)
+    first_row: int = 0  # its first passage in that segment; an article's passages are contiguous
+
+
+@dataclass(frozen=True)
+class SegmentEntry:
+    name: str  # its folder in the generation ("" for a format-3 generation's own folder)
+    passages: int
+    units: int
+    index_type: str = vector_index.FLAT
+    index_params: dict[str, Any] = field(default_factory=dict)
+    dead: tuple[tuple[int, int], ...] = ()  # (first row, count) of passages no longer in the corpus
+
+    def dead_mask(self) -> np.ndarray:
+        mask = np.zeros(self.passages, dtype=bool)
+        for first, count in self.dead:
+            mask[first : first + count] = True
+        return mask
+
+    @property
+    def dead_passages(self) -> int:
+        return sum(count for _, count in self.dead)
 
 
 @dataclass(frozen=True)
@@ -64,9 +95,8 @@ class Manifest:
     dimension: int
     settings: dict[str, Any]
     articles: dict[str, ArticleEntry]
-    passages: int
-    index_type: str = vector_index.FLAT
-    index_params: dict[str, Any] = field(default_factory=dict)
+    passages: int  # live passages, in all segments
+    segments: tuple[SegmentEntry, ...] = ()
     format_version: int = FORMAT_VERSION
     built_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
@@ -77,12 +107,21 @@ class Manifest:
     def from_json(cls, text: str) -> "Manifest":
         raw = json.loads(text)
         raw["articles"] = {k: ArticleEntry(**v) for k, v in raw["articles"].items()}
+        if "segments" not in raw:  # format 3: one segment, the generation's own folder
+            raw["segments"] = [{
+                "name": "", "passages": raw["passages"], "units": -1,
+                "index_type": raw.pop("index_type", vector_index.FLAT), "index_params": raw.pop("index_params", {}),
+            }]
+        raw["segments"] = tuple(
+            SegmentEntry(**{**entry, "dead": tuple(tuple(pair) for pair in entry.get("dead", ()))})
+            for entry in raw.get("segments", ())
+        )
         return cls(**raw)
 
 
 @dataclass(frozen=True)
 class IndexData:
-    """Everything a generation holds, in memory: what the builder writes and search reads.
+    """Everything a segment holds, in memory: what the builder writes and search reads.
 
     Units are grouped by passage, whole passage first: passage p owns unit rows
     unit_start[p]:unit_start[p+1], and unit_start[p] is the passage itself.
@@ -90,7 +129,7 @@ class IndexData:
 
     passages: tuple[Paragraph, ...]
     units: np.ndarray  # int32 rows (passage row, start, end)
-    vectors: np.ndarray  # float32, one row per unit
+    vectors: np.ndarray  # float32, one row per unit (a `RowStack` over several segments)
     tokens: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None  # TOKEN_ARRAYS, in order
 
     @cached_property
@@ -109,11 +148,10 @@ class IndexData:
 
 
 @dataclass(frozen=True)
-class StoredIndex:
-    """A loaded generation with the search structures built over it."""
+class Segment:
+    """One loaded segment with the search structures built over it."""
 
-    path: Path
-    manifest: Manifest
+    entry: SegmentEntry
     data: IndexData
     faiss_index: Any
     lexical_passages: Lexical
@@ -121,28 +159,50 @@ class StoredIndex:
     window_rows: np.ndarray  # unit row of each bm25_windows document
     token_store: TokenStore | None
 
+
+@dataclass(frozen=True)
+class StoredIndex:
+    """A loaded generation: its segments, and search's one view over all of them.
+
+    Rows are numbered segment after segment; `live` says which passages are still in the
+    corpus (the view never returns the others).
+    """
+
+    path: Path
+    manifest: Manifest
+    segments: tuple[Segment, ...]
+    data: IndexData
+    faiss_index: Any
+    lexical_passages: Any  # Lexical, or a LexicalStack over several segments
+    lexical_windows: Any
+    window_rows: np.ndarray
+    token_store: Any  # TokenStore, TokenStack or None
+    live: np.ndarray  # bool per passage row
+
     @property
     def passages(self) -> tuple[Paragraph, ...]:
         return self.data.passages
 
 
-def write_generation(index_dir: Path, manifest: Manifest, data: IndexData) -> Path:
+def segment_name() -> str:
+    return f"seg-{time.time_ns():020d}"
+
+
+def write_generation(
+    index_dir: Path, manifest: Manifest, new_segments: Mapping[str, IndexData], previous: Path | None = None
+) -> Path:
+    """Write `manifest`'s segments: those in `new_segments` from data, the rest linked from `previous`."""
     index_dir.mkdir(parents=True, exist_ok=True)
     staging = index_dir / f"tmp-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
-        with open(staging / "passages.jsonl", "w", encoding="utf-8") as out:
-            for passage in data.passages:
-                out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
-        _save(staging / "units.npy", data.units.astype(np.int32))
-        _save(staging / "vectors.npy", data.vectors.astype(np.float32))
-        if data.tokens is not None:
-            for name, array in zip(TOKEN_ARRAYS, data.tokens):
-                _save(staging / f"tokens_{name}.npy", array)
-        units_index = vector_index.build(data.vectors, manifest.index_type, manifest.index_params)
-        vector_index.write(units_index, staging / "index.faiss")
-        Lexical.build([p.text for p in data.passages]).save(staging / "bm25_passages")
-        Lexical.build(data.window_texts()).save(staging / "bm25_windows")
+        for entry in manifest.segments:
+            if entry.name in new_segments:
+                _write_segment(staging / entry.name, entry, new_segments[entry.name])
+            elif previous is not None and entry.name:
+                shutil.copytree(previous / entry.name, staging / entry.name, copy_function=_link_or_copy)
+            else:
+                raise ValueError(f"segment {entry.name!r} has no data and no earlier generation to link")
         (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         _fsync_tree(staging)
         final = index_dir / f"gen-{time.time_ns():020d}"
@@ -153,6 +213,30 @@ def write_generation(index_dir: Path, manifest: Manifest, data: IndexData) -> Pa
         raise
     _prune(index_dir, keep=final.name)
     return final
+
+
+def _write_segment(folder: Path, entry: SegmentEntry, data: IndexData) -> None:
+    folder.mkdir()
+    with open(folder / "passages.jsonl", "w", encoding="utf-8") as out:
+        for passage in data.passages:
+            out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
+    _save(folder / "units.npy", data.units.astype(np.int32))
+    _save(folder / "vectors.npy", data.vectors.astype(np.float32))
+    if data.tokens is not None:
+        for name, array in zip(TOKEN_ARRAYS, data.tokens):
+            _save(folder / f"tokens_{name}.npy", array)
+    units_index = vector_index.build(data.vectors, entry.index_type, entry.index_params)
+    vector_index.write(units_index, folder / "index.faiss")
+    Lexical.build([p.text for p in data.passages]).save(folder / "bm25_passages")
+    Lexical.build(data.window_texts()).save(folder / "bm25_windows")
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """Segments never change once written, so a new generation can share their files."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -181,29 +265,69 @@ def read_manifest(path: Path) -> Manifest:
 def load(index_dir: Path) -> StoredIndex:
     path = current_generation(index_dir)
     manifest = read_manifest(path)
-    if manifest.format_version != FORMAT_VERSION:
+    if manifest.format_version not in READABLE_FORMATS:
         raise IndexOutdated(
             f"index in {index_dir} has format {manifest.format_version}, this newsbot reads "
             f"{FORMAT_VERSION}: run `newsbot index --full`"
         )
     try:
-        with open(path / "passages.jsonl", encoding="utf-8") as lines:
-            passages = tuple(Paragraph(**json.loads(line)) for line in lines)
-        tokens = None
-        if (path / "tokens_ids.npy").exists():
-            tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
-        data = IndexData(passages, _load(path / "units.npy"), _load(path / "vectors.npy"), tokens)
-        faiss_index = vector_index.load(path / "index.faiss", manifest.index_type, manifest.index_params)
-        lexical_passages = Lexical.load(path / "bm25_passages")
-        lexical_windows = Lexical.load(path / "bm25_windows")
-        window_rows = data.window_rows()
-        _check_sizes(data, manifest, faiss_index, lexical_passages, lexical_windows, window_rows)
+        if not manifest.segments:
+            raise ValueError("no segments")
+        segments = tuple(_load_segment(path / entry.name, entry, manifest.dimension) for entry in manifest.segments)
+        if sum(e.passages - e.dead_passages for e in manifest.segments) != manifest.passages:
+            raise ValueError("live passages disagree")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError, IndexError) as exc:
         raise RetrievalError(
             f"index in {index_dir} is corrupt ({type(exc).__name__}): run `newsbot index --full`"
         ) from None
+    return _one_view(path, manifest, segments)
+
+
+def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
+    with open(path / "passages.jsonl", encoding="utf-8") as lines:
+        passages = tuple(Paragraph(**json.loads(line)) for line in lines)
+    tokens = None
+    if (path / "tokens_ids.npy").exists():
+        tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
+    data = IndexData(passages, _load(path / "units.npy"), _load(path / "vectors.npy"), tokens)
+    faiss_index = vector_index.load(path / "index.faiss", entry.index_type, entry.index_params)
+    lexical_passages = Lexical.load(path / "bm25_passages")
+    lexical_windows = Lexical.load(path / "bm25_windows")
+    window_rows = data.window_rows()
+    _check_sizes(data, entry, dimension, faiss_index, lexical_passages, lexical_windows, window_rows)
     token_store = TokenStore.from_arrays(*tokens) if tokens is not None else None
-    return StoredIndex(path, manifest, data, faiss_index, lexical_passages, lexical_windows, window_rows, token_store)
+    return Segment(entry, data, faiss_index, lexical_passages, lexical_windows, window_rows, token_store)
+
+
+def _one_view(path: Path, manifest: Manifest, segments: tuple[Segment, ...]) -> StoredIndex:
+    """The index search reads: the segment itself when there is one and nothing is dead."""
+    live = np.concatenate([~segment.entry.dead_mask() for segment in segments])
+    if len(segments) == 1 and live.all():
+        only = segments[0]
+        return StoredIndex(
+            path, manifest, segments, only.data, only.faiss_index, only.lexical_passages,
+            only.lexical_windows, only.window_rows, only.token_store, live,
+        )
+    passage_starts = np.cumsum([0] + [len(s.data.passages) for s in segments])
+    units = np.concatenate([
+        s.data.units.astype(np.int32) + np.array([start, 0, 0], dtype=np.int32)
+        for s, start in zip(segments, passage_starts)
+    ])
+    data = IndexData(
+        tuple(p for s in segments for p in s.data.passages), units, RowStack([s.data.vectors for s in segments]), None
+    )
+    window_rows = data.window_rows()
+    dead_units = ~live[units[:, 0]]
+    stores = [s.token_store for s in segments]
+    return StoredIndex(
+        path, manifest, segments, data,
+        VectorStack([s.faiss_index for s in segments], dead_units),
+        LexicalStack([s.lexical_passages for s in segments], ~live),
+        LexicalStack([s.lexical_windows for s in segments], dead_units[window_rows]),
+        window_rows,
+        TokenStack(stores, ~live) if all(store is not None for store in stores) else None,
+        live,
+    )
 
 
 def _tokens_consistent(tokens, passages: int, dimension: int) -> bool:
@@ -215,14 +339,15 @@ def _tokens_consistent(tokens, passages: int, dimension: int) -> bool:
     )
 
 
-def _check_sizes(data: IndexData, manifest: Manifest, faiss_index, lexical_passages, lexical_windows, window_rows) -> None:
+def _check_sizes(data: IndexData, entry: SegmentEntry, dimension: int, faiss_index, lexical_passages, lexical_windows, window_rows) -> None:
     consistent = (
-        len(data.passages) == manifest.passages == lexical_passages.size
+        len(data.passages) == entry.passages == lexical_passages.size
         and len(data.units) == len(data.vectors) == faiss_index.ntotal
-        and data.vectors.shape[1] == manifest.dimension
+        and entry.units in (-1, len(data.units))
+        and data.vectors.shape[1] == dimension
         and len(window_rows) == lexical_windows.size
         and (len(data.units) == 0 or int(data.units[:, 0].max()) < len(data.passages))
-        and (data.tokens is None or _tokens_consistent(data.tokens, len(data.passages), manifest.dimension))
+        and (data.tokens is None or _tokens_consistent(data.tokens, len(data.passages), dimension))
     )
     if not consistent:
         raise ValueError("sizes disagree")

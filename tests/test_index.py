@@ -50,11 +50,13 @@ def test_a_model_without_token_vectors_gets_an_index_without_them(project):
 def test_index_folder_holds_plain_files_and_a_manifest(project):
     project.library().rebuild()
     generation = store.current_generation(project.index_dir)
-    assert sorted(p.name for p in generation.iterdir()) == [
-        "bm25_passages", "bm25_windows", "index.faiss", "manifest.json", "passages.jsonl",
+    manifest = json.loads((generation / "manifest.json").read_text())
+    (segment,) = manifest["segments"]
+    assert sorted(p.name for p in generation.iterdir()) == ["manifest.json", segment["name"]]
+    assert sorted(p.name for p in (generation / segment["name"]).iterdir()) == [
+        "bm25_passages", "bm25_windows", "index.faiss", "passages.jsonl",
         "tokens_codes.npy", "tokens_ids.npy", "tokens_offsets.npy", "tokens_scales.npy", "units.npy", "vectors.npy",
     ]
-    manifest = json.loads((generation / "manifest.json").read_text())
     assert manifest["model"] == project.embedder.name
     assert manifest["format_version"] == store.FORMAT_VERSION
     assert set(manifest["articles"]) == {p.name for p in project.articles.iterdir()}
@@ -93,7 +95,7 @@ def test_index_in_an_older_format_is_refused_then_rebuilt_whole(project):
     library.rebuild()
     manifest_path = store.current_generation(project.index_dir) / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest_path.write_text(json.dumps({**manifest, "format_version": store.FORMAT_VERSION - 1}))
+    manifest_path.write_text(json.dumps({**manifest, "format_version": 2}))
     with pytest.raises(store.IndexOutdated, match="run `newsbot index --full`"):
         project.library().index()
     report = project.library().rebuild()
@@ -135,7 +137,9 @@ def test_missing_index_says_what_to_run(project):
 @pytest.mark.parametrize("damage", ["manifest.json", "passages.jsonl", "index.faiss"])
 def test_corrupt_index_is_refused_with_the_command_to_run(project, damage):
     project.library().rebuild()
-    (store.current_generation(project.index_dir) / damage).write_text("{not what it should be")
+    generation = store.current_generation(project.index_dir)
+    folder = generation if damage == "manifest.json" else next(generation.glob("seg-*"))
+    (folder / damage).write_text("{not what it should be")
     with pytest.raises(RetrievalError, match="newsbot index --full"):
         project.library().ask("anything")
 

@@ -40,7 +40,9 @@ def test_unknown_index_type_in_a_manifest_reads_as_a_corrupt_index(project):
     library = project.library()
     library.rebuild()
     manifest_path = store.current_generation(project.index_dir) / "manifest.json"
-    manifest_path.write_text(json.dumps({**json.loads(manifest_path.read_text()), "index_type": "lsh"}))
+    manifest = json.loads(manifest_path.read_text())
+    manifest["segments"][0]["index_type"] = "lsh"
+    manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(store.RetrievalError, match="corrupt.*newsbot index --full"):
         project.library().index()
 
@@ -49,6 +51,6 @@ def test_a_large_index_is_built_as_a_graph_and_still_answers(project, monkeypatc
     monkeypatch.setattr(vector_index, "FLAT_MAX_UNITS", 10)
     library = project.library()
     library.rebuild()
-    manifest = library.index().manifest
-    assert manifest.index_type == vector_index.HNSW and manifest.index_params["m"] == 32
+    (segment,) = library.index().manifest.segments
+    assert segment.index_type == vector_index.HNSW and segment.index_params["m"] == 32
     assert "70.3 million" in library.ask("70.3 million pieces of French telephone data").hits[0].passage.text

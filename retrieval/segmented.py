@@ -1,0 +1,180 @@
+"""Several index segments searched as one, with the passages of replaced articles hidden.
+
+Adding one article to a 100,000-paragraph index must cost about that article's embedding,
+not a rewrite of gigabytes (see `store`). So an update writes the new articles as a small
+segment beside the old ones, and marks the passages of changed or deleted articles dead
+instead of rewriting their segment. These classes give search the one-index view it
+expects: rows numbered segment after segment, dead rows never returned, and the two
+corpus-wide statistics (BM25's and the token reranker's idf) taken over all segments, as
+Lucene does, so a passage scores the same whichever segment it sits in.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import cached_property
+from typing import Sequence
+
+import numpy as np
+
+from retrieval.embedder import TokenVectors
+from retrieval.late import TokenStore, idf_table, token_weights
+from retrieval.lexical import Lexical, idf
+
+
+def _starts(sizes: Sequence[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+
+
+def _by_part(rows: np.ndarray, starts: np.ndarray):
+    """(part, positions in `rows`, rows local to that part) for each part `rows` touches."""
+    parts = np.searchsorted(starts, rows, side="right") - 1
+    for part in np.unique(parts):
+        where = np.flatnonzero(parts == part)
+        yield int(part), where, rows[where] - starts[part]
+
+
+class RowStack:
+    """Arrays of rows (memory-mapped, one per segment) indexed as one, without copying them."""
+
+    def __init__(self, arrays: Sequence[np.ndarray]) -> None:
+        self.arrays = list(arrays)
+        self.starts = _starts([len(a) for a in self.arrays])
+        self.shape = (int(self.starts[-1]), *self.arrays[0].shape[1:])
+        self.dtype = self.arrays[0].dtype
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        if np.isscalar(rows):
+            part = int(np.searchsorted(self.starts, rows, side="right") - 1)
+            return self.arrays[part][int(rows) - int(self.starts[part])]
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.empty((len(rows), *self.shape[1:]), dtype=self.dtype)
+        for part, where, local in _by_part(rows, self.starts):
+            out[where] = self.arrays[part][local]
+        return out
+
+    def __array__(self, dtype=None, copy=None):
+        whole = np.concatenate([np.asarray(a) for a in self.arrays])
+        return whole if dtype is None else whole.astype(dtype)
+
+
+class VectorStack:
+    """The segments' FAISS indexes searched together; units of dead passages dropped."""
+
+    def __init__(self, indexes: Sequence, dead_units: np.ndarray) -> None:
+        self.indexes = list(indexes)
+        self.starts = _starts([index.ntotal for index in self.indexes])
+        self.ntotal = int(self.starts[-1])
+        self.dead = dead_units
+        self.dead_per_part = [int(dead_units[a:b].sum()) for a, b in zip(self.starts[:-1], self.starts[1:])]
+
+    def search(self, queries: np.ndarray, k: int):
+        scores, rows = [], []
+        for part, index in enumerate(self.indexes):
+            wanted = min(k + self.dead_per_part[part], index.ntotal)
+            if wanted <= 0:
+                continue
+            part_scores, part_rows = index.search(queries, wanted)
+            found = part_rows[0] >= 0
+            scores.append(part_scores[0][found])
+            rows.append(part_rows[0][found] + self.starts[part])
+        all_scores = np.concatenate(scores) if scores else np.zeros(0, np.float32)
+        all_rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        live = ~self.dead[all_rows]
+        all_scores, all_rows = all_scores[live], all_rows[live]
+        best = np.argsort(-all_scores, kind="stable")[:k]
+        out_scores = np.full((1, k), -np.inf, dtype=np.float32)
+        out_rows = np.full((1, k), -1, dtype=np.int64)
+        out_scores[0, : len(best)] = all_scores[best]
+        out_rows[0, : len(best)] = all_rows[best]
+        return out_scores, out_rows
+
+
+class LexicalStack:
+    """BM25 over the segments' keyword indexes, on the scale of one index of the live documents.
+
+    bm25s stores each term's score in each document, idf * tf / (tf + k1 (1 - b + b dl/avgdl)),
+    with its own index's idf and average length. From the stored score and the document's
+    length the term frequency comes back exactly, so each segment's scores are recomputed
+    with the idf and average length of the live documents of all segments: the scores a
+    merged index would give.
+    """
+
+    def __init__(self, parts: Sequence[Lexical], dead_documents: np.ndarray) -> None:
+        self.parts = list(parts)
+        self.starts = _starts([part.size for part in self.parts])
+        self.size = int(self.starts[-1])
+        self.dead = dead_documents
+        self.live_parts = [~dead_documents[a:b] for a, b in zip(self.starts[:-1], self.starts[1:])]
+        self.live_documents = int((~dead_documents).sum())
+        self.lengths_known = all(part.lengths is not None for part in self.parts if part.size)
+        if self.lengths_known:
+            live_length = sum(int(part.lengths[live].sum()) for part, live in zip(self.parts, self.live_parts) if part.size)
+            self.average_length = live_length / max(self.live_documents, 1)
+
+    def scores(self, question_terms: list[str]) -> np.ndarray:
+        if len(self.parts) == 1 and not self.dead.any():
+            return self.parts[0].scores(question_terms)
+        scores = np.zeros(self.size, dtype=np.float64)
+        for term, count in Counter(question_terms).items():
+            found = [(i, part.term_scores(term)) for i, part in enumerate(self.parts) if part.document_frequency(term)]
+            live_frequency = sum(int(np.count_nonzero(raw[self.live_parts[i]])) for i, raw in found)
+            if not live_frequency:
+                continue
+            corpus_idf = idf(live_frequency, self.live_documents)
+            for i, raw in found:
+                start, part = self.starts[i], self.parts[i]
+                scores[start : start + part.size] += count * corpus_idf * self._tf_share(part, term, raw)
+        scores[self.dead] = 0.0
+        return scores.astype(np.float32)
+
+    def _tf_share(self, part: Lexical, term: str, raw: np.ndarray) -> np.ndarray:
+        """tf / (tf + k1 (1 - b + b dl/avgdl)) per document, with the corpus' average length."""
+        share = raw.astype(np.float64) / idf(part.document_frequency(term), part.size)
+        if not self.lengths_known:
+            return share
+        k1, b = part.k1_b
+        lengths = part.lengths.astype(np.float64)
+        own = k1 * (1 - b + b * lengths / lengths.mean())
+        corpus = k1 * (1 - b + b * lengths / self.average_length)
+        held = share > 0
+        tf = share[held] * own[held] / (1 - share[held])
+        share[held] = tf / (tf + corpus[held])
+        return share
+
+
+class TokenStack:
+    """The segments' token stores, weighted by word-piece idf over their live passages."""
+
+    def __init__(self, stores: Sequence[TokenStore], dead_passages: np.ndarray) -> None:
+        self.stores = list(stores)
+        self.starts = _starts([store.passages for store in self.stores])
+        self.dead = dead_passages
+
+    @cached_property
+    def idf(self) -> np.ndarray:
+        tables = [store.document_frequencies for store in self.stores]
+        df = np.zeros(max((len(t) for t in tables), default=0), dtype=np.int64)
+        for table in tables:
+            df[: len(table)] += table
+        for part, _, local in _by_part(np.flatnonzero(self.dead), self.starts):
+            dead_df = self.stores[part].document_frequencies_of(local)
+            df[: len(dead_df)] -= dead_df
+        return idf_table(df, int(len(self.dead) - self.dead.sum()))
+
+    def passage(self, row: int) -> TokenVectors:
+        part = int(np.searchsorted(self.starts, row, side="right") - 1)
+        return self.stores[part].passage(row - int(self.starts[part]))
+
+    def maxsim(self, query: TokenVectors, rows: Sequence[int]) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        scores = np.zeros(len(rows), dtype=np.float32)
+        if len(query.ids) == 0:
+            return scores
+        weights = token_weights(self.idf, query.ids)
+        for part, where, local in _by_part(rows, self.starts):
+            scores[where] = self.stores[part].weighted_maxsim(query, local, weights)
+        return scores
