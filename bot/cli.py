@@ -75,7 +75,7 @@ def _folders(paths: Iterable[Path]) -> str:
     return ", ".join(str(p) for p in paths)
 
 
-def _rebuild(library, full: bool):
+def _rebuild(library, full: bool, load: bool = True):
     from tqdm import tqdm
 
     with tqdm(total=0, unit="text", desc="embedding passages and windows", disable=None, file=sys.stderr, leave=False) as bar:
@@ -84,7 +84,7 @@ def _rebuild(library, full: bool):
             bar.total = total
             bar.update(done - bar.n)
 
-        report = library.rebuild(full=full, progress=progress)
+        report = library.rebuild(full=full, progress=progress, load=load)
     for reason in report.skipped:
         click.echo(f"warning: {reason}", err=True)
     if report.full_reason and report.embedded and report.full_reason != "no index yet":
@@ -158,7 +158,7 @@ def chat(config_path):
 def index(full, config_path):
     """Build or update the index from the configured corpus folders."""
     library = _library(config_path)
-    report = _rebuild(library, full)
+    report = _rebuild(library, full, load=False)
     click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
 
 
@@ -173,7 +173,7 @@ def add(paths, config_path):
     library = _library(config_path)
     copied = import_articles(paths, library.corpus_dirs[0], library.rules)
     click.echo(f"Copied {len(copied)} article(s) into {library.corpus_dirs[0]}.", err=True)
-    report = _rebuild(library, full=False)
+    report = _rebuild(library, full=False, load=False)
     click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
 
 

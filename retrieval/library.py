@@ -84,11 +84,16 @@ class Library:
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         return search(self.index(), self.embedder, question, self.search_settings, top_k)
 
-    def rebuild(self, full: bool = False, progress: builder.Progress | None = None) -> builder.BuildReport:
+    def rebuild(
+        self, full: bool = False, progress: builder.Progress | None = None, load: bool = True
+    ) -> builder.BuildReport:
+        """Update the index; with `load`, also open the new one here (the bot swaps it in
+        off its event loop). `newsbot index` and `add` exit instead: at 100,000 paragraphs
+        opening the index costs more than adding an article to it."""
         report = builder.build(self.corpus_dirs, self.rules, self.index_dir, self.build_embedder, full, progress)
         # checked against the model that built it: loading the query model here would cost
-        # `newsbot index` and `newsbot add` an ONNX session they never use
-        fresh = self._load_checked(self.build_embedder)
+        # an ONNX session nobody uses
+        fresh = self._load_checked(self.build_embedder) if load else None
         with self._lock:
             self._index = fresh
         return report

@@ -114,36 +114,42 @@ class LexicalStack:
         if self.lengths_known:
             live_length = sum(int(part.lengths[live].sum()) for part, live in zip(self.parts, self.live_parts) if part.size)
             self.average_length = live_length / max(self.live_documents, 1)
+            self.own_average = [float(part.lengths.mean()) if part.size else 1.0 for part in self.parts]
 
     def scores(self, question_terms: list[str]) -> np.ndarray:
         if len(self.parts) == 1 and not self.dead.any():
             return self.parts[0].scores(question_terms)
         scores = np.zeros(self.size, dtype=np.float64)
         for term, count in Counter(question_terms).items():
-            found = [(i, part.term_scores(term)) for i, part in enumerate(self.parts) if part.document_frequency(term)]
-            live_frequency = sum(int(np.count_nonzero(raw[self.live_parts[i]])) for i, raw in found)
+            found = []  # (part, documents holding the term, their stored scores)
+            for i, part in enumerate(self.parts):
+                if part.document_frequency(term):
+                    raw = part.term_scores(term)
+                    held = np.flatnonzero(raw)
+                    found.append((i, held, raw[held]))
+            live_frequency = sum(int(self.live_parts[i][held].sum()) for i, held, _ in found)
             if not live_frequency:
                 continue
             corpus_idf = idf(live_frequency, self.live_documents)
-            for i, raw in found:
-                start, part = self.starts[i], self.parts[i]
-                scores[start : start + part.size] += count * corpus_idf * self._tf_share(part, term, raw)
+            for i, held, raw in found:
+                share = self._tf_share(i, self.parts[i].document_frequency(term), held, raw)
+                scores[self.starts[i] + held] += count * corpus_idf * share
         scores[self.dead] = 0.0
         return scores.astype(np.float32)
 
-    def _tf_share(self, part: Lexical, term: str, raw: np.ndarray) -> np.ndarray:
-        """tf / (tf + k1 (1 - b + b dl/avgdl)) per document, with the corpus' average length."""
-        share = raw.astype(np.float64) / idf(part.document_frequency(term), part.size)
+    def _tf_share(self, i: int, frequency: int, held: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        """tf / (tf + k1 (1 - b + b dl/avgdl)) in the documents holding the term, with the
+        average length of the live documents instead of the segment's own."""
+        part = self.parts[i]
+        share = raw.astype(np.float64) / idf(frequency, part.size)
         if not self.lengths_known:
             return share
         k1, b = part.k1_b
-        lengths = part.lengths.astype(np.float64)
-        own = k1 * (1 - b + b * lengths / lengths.mean())
+        lengths = part.lengths[held].astype(np.float64)
+        own = k1 * (1 - b + b * lengths / self.own_average[i])
         corpus = k1 * (1 - b + b * lengths / self.average_length)
-        held = share > 0
-        tf = share[held] * own[held] / (1 - share[held])
-        share[held] = tf / (tf + corpus[held])
-        return share
+        tf = share * own / (1 - share)
+        return tf / (tf + corpus)
 
 
 class TokenStack:
