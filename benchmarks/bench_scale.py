@@ -48,6 +48,25 @@ def clustered_unit_vectors(count: int, seed: int, dimension: int = DIMENSION) ->
     return vectors
 
 
+def shaped_like(real: np.ndarray, count: int, seed: int) -> np.ndarray:
+    """Vectors drawn from a Gaussian with a real index's mean and covariance, normalised.
+
+    Sentence embeddings fill only a few of their 384 directions; these keep the real
+    spectrum (how spread the data is along each principal direction), which decides how
+    hard graph search is, where `clustered_unit_vectors` spreads its noise over all of them.
+    """
+    rng = np.random.default_rng(seed)
+    mean = real.mean(axis=0)
+    _, spread, directions = np.linalg.svd(real - mean, full_matrices=False)
+    scale = (spread / np.sqrt(len(real) - 1)).astype(np.float32)
+    vectors = np.empty((count, real.shape[1]), dtype=np.float32)
+    for start in range(0, count, 100_000):
+        block = rng.standard_normal((min(100_000, count - start), len(scale)), dtype=np.float32) * scale
+        vectors[start : start + len(block)] = block @ directions.astype(np.float32) + mean
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
+
+
 def questions_near(vectors: np.ndarray, count: int, seed: int) -> np.ndarray:
     """Queries that resemble stored vectors without being copies of them."""
     rng = np.random.default_rng(seed)
@@ -162,21 +181,27 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ef-search", type=int, nargs="*", default=[64, 256, 512], help="graph search widths to try besides the default")
     parser.add_argument("--real-index", type=Path, help="also measure on this index folder's unit vectors")
+    parser.add_argument("--shaped-like", action="store_true", help="draw the synthetic sizes with the real index's mean and covariance (needs --real-index)")
+    parser.add_argument("--skip-real", action="store_true", help="with --shaped-like, do not measure the real vectors themselves")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results") / time.strftime("bench_scale-%Y%m%d-%H%M%S.json"))
     args = parser.parse_args()
 
     print(f"cores: {os.cpu_count()}; vector search only (no BM25, no rerank); * = what newsbot picks for that size")
     both = [vector_index.FLAT, vector_index.HNSW]
     rows = []
+    real = None
     if args.real_index is not None:
         from retrieval import store
 
         real = np.ascontiguousarray(store.load(args.real_index).data.vectors, dtype=np.float32)
-        rows += run_size(f"real units ({len(real):,})", real, questions_near(real, args.queries, 1), args.repeats, both, args.ef_search)
-        del real
+        if not args.skip_real:
+            rows += run_size(f"real units ({len(real):,})", real, questions_near(real, args.queries, 1), args.repeats, both, args.ef_search)
     for size in args.sizes:
-        vectors = clustered_unit_vectors(size, seed=size)
-        rows += run_size(f"synthetic {size:,}", vectors, questions_near(vectors, args.queries, 1), args.repeats, both, args.ef_search)
+        if args.shaped_like and real is not None:
+            name, vectors = f"real-shaped {size:,}", shaped_like(real, size, seed=size)
+        else:
+            name, vectors = f"synthetic {size:,}", clustered_unit_vectors(size, seed=size)
+        rows += run_size(name, vectors, questions_near(vectors, args.queries, 1), args.repeats, both, args.ef_search)
         del vectors
         gc.collect()
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,8 @@ Layout of `index_dir`:
                                   whole passage, then its sentence windows
             vectors.npy           one unit-length vector per unit; index.faiss searches them
             tokens_*.npy          per-passage token ids and vectors (int8 codes and scales),
-                                  for late-interaction reranking
+                                  for late-interaction reranking, and each id's document
+                                  frequency
             bm25_passages/, bm25_windows/   keyword indexes (bm25s' own plain files)
 A rebuild writes a whole new generation next to the old one and then replaces CURRENT
 (temp file + rename), so a crash at any moment leaves the previous index answering and a
@@ -40,7 +41,7 @@ import numpy as np
 from corpus.model import Paragraph
 from retrieval import vector_index
 from retrieval.errors import RetrievalError
-from retrieval.late import TokenStore
+from retrieval.late import TokenStore, document_frequencies
 from retrieval.lexical import Lexical
 from retrieval.segmented import LexicalStack, RowStack, TokenStack, VectorStack
 
@@ -48,6 +49,7 @@ FORMAT_VERSION = 4  # 4: segments in subfolders, with dead rows; 3: one segment,
 READABLE_FORMATS = (3, 4)
 POINTER = "CURRENT"
 TOKEN_ARRAYS = ("ids", "codes", "scales", "offsets")  # saved as tokens_<name>.npy
+TOKEN_FREQUENCIES = "tokens_df.npy"  # passages holding each word-piece id (absent in format 3)
 KEEP_GENERATIONS = 2  # the current one and the one before, for readers still opening it
 
 
@@ -225,6 +227,8 @@ def _write_segment(folder: Path, entry: SegmentEntry, data: IndexData) -> None:
     if data.tokens is not None:
         for name, array in zip(TOKEN_ARRAYS, data.tokens):
             _save(folder / f"tokens_{name}.npy", array)
+        ids, _, _, offsets = data.tokens
+        _save(folder / TOKEN_FREQUENCIES, document_frequencies(ids, offsets))
     units_index = vector_index.build(data.vectors, entry.index_type, entry.index_params)
     vector_index.write(units_index, folder / "index.faiss")
     Lexical.build([p.text for p in data.passages]).save(folder / "bm25_passages")
@@ -295,7 +299,10 @@ def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
     lexical_windows = Lexical.load(path / "bm25_windows")
     window_rows = data.window_rows()
     _check_sizes(data, entry, dimension, faiss_index, lexical_passages, lexical_windows, window_rows)
-    token_store = TokenStore.from_arrays(*tokens) if tokens is not None else None
+    token_store = None
+    if tokens is not None:
+        frequencies = _load(path / TOKEN_FREQUENCIES) if (path / TOKEN_FREQUENCIES).exists() else None
+        token_store = TokenStore.from_arrays(*tokens, frequencies)
     return Segment(entry, data, faiss_index, lexical_passages, lexical_windows, window_rows, token_store)
 
 

@@ -55,7 +55,7 @@ def test_index_folder_holds_plain_files_and_a_manifest(project):
     assert sorted(p.name for p in generation.iterdir()) == ["manifest.json", segment["name"]]
     assert sorted(p.name for p in (generation / segment["name"]).iterdir()) == [
         "bm25_passages", "bm25_windows", "index.faiss", "passages.jsonl",
-        "tokens_codes.npy", "tokens_ids.npy", "tokens_offsets.npy", "tokens_scales.npy", "units.npy", "vectors.npy",
+        "tokens_codes.npy", "tokens_df.npy", "tokens_ids.npy", "tokens_offsets.npy", "tokens_scales.npy", "units.npy", "vectors.npy",
     ]
     assert manifest["model"] == project.embedder.name
     assert manifest["format_version"] == store.FORMAT_VERSION

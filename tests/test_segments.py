@@ -203,3 +203,16 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 
 def _store(passages) -> TokenStore:
     return TokenStore.from_arrays(*TokenStore.concat(passages, 8))
+
+
+def test_token_document_frequencies_are_saved_with_each_segment(project, appending):
+    from retrieval.late import document_frequencies
+
+    library = project.library()
+    library.rebuild()
+    (project.articles / "brazil.txt").write_text(NEW_ARTICLE)
+    library.rebuild()
+    for segment in library.index().segments:
+        tokens = segment.token_store
+        assert tokens.stored_frequencies is not None
+        np.testing.assert_array_equal(tokens.document_frequencies, document_frequencies(tokens.ids, tokens.offsets))
