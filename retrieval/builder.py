@@ -198,7 +198,7 @@ def _append(index_dir: Path, previous: Path, manifest: store.Manifest, changes: 
         data = _concat(_embed_new_parts([p for _, p, _ in changes.fresh], embedder, progress), embedder)
         index_type, index_params = vector_index.choose(len(data.vectors))
         segments.append(store.SegmentEntry(name, len(data.passages), len(data.units), index_type, index_params))
-        articles.update(_placed(changes.fresh, name))
+        articles.update(_placed([(n, len(p), e) for n, p, e in changes.fresh], name))
         new_segments[name] = data
     written = _manifest(embedder, rules, manifest.dimension, {n: articles[n] for n in changes.order}, tuple(segments))
     store.write_generation(index_dir, written, new_segments, previous)
@@ -210,25 +210,24 @@ def _merge(index_dir: Path, loaded: store.StoredIndex | None, changes: Changes, 
     rows = _live_rows_by_article(loaded) if loaded is not None else {}
     fresh = {name: passages for name, passages, _ in changes.fresh}
     parts = [fresh[name] if name in fresh else _part_of(*rows[name]) for name in changes.order]
+    sizes = [len(part) if isinstance(part, list) else len(part.passages) for part in parts]
     data = _concat(_embed_new_parts(parts, embedder, progress), embedder)
     name = store.segment_name()
     index_type, index_params = vector_index.choose(len(data.vectors))
     segment = store.SegmentEntry(name, len(data.passages), len(data.units), index_type, index_params)
     entries = {**changes.kept, **{n: e for n, _, e in changes.fresh}}
-    articles, first_row = {}, 0
-    for article in changes.order:
-        articles[article] = replace(entries[article], segment=name, first_row=first_row)
-        first_row += entries[article].paragraphs
+    articles = _placed([(n, size, entries[n]) for n, size in zip(changes.order, sizes)], name)
     written = _manifest(embedder, rules, int(data.vectors.shape[1]), articles, (segment,))
     store.write_generation(index_dir, written, {name: data})
     return written
 
 
-def _placed(fresh, segment: str) -> dict[str, store.ArticleEntry]:
+def _placed(articles: list[tuple[str, int, store.ArticleEntry]], segment: str) -> dict[str, store.ArticleEntry]:
+    """Entries for articles written one after another into `segment`: (name, passages, entry)."""
     placed, first_row = {}, 0
-    for name, passages, entry in fresh:
-        placed[name] = replace(entry, segment=segment, first_row=first_row)
-        first_row += len(passages)
+    for name, passages, entry in articles:
+        placed[name] = replace(entry, segment=segment, first_row=first_row, paragraphs=passages)
+        first_row += passages
     return placed
 
 
