@@ -4,9 +4,9 @@ Adding one article to a 100,000-paragraph index must cost about that article's e
 not a rewrite of gigabytes (see `store`). So an update writes the new articles as a small
 segment beside the old ones, and marks the passages of changed or deleted articles dead
 instead of rewriting their segment. These classes give search the one-index view it
-expects: rows numbered segment after segment, dead rows never returned, and the two
-corpus-wide statistics (BM25's and the token reranker's idf) taken over all segments, as
-Lucene does, so a passage scores the same whichever segment it sits in.
+expects: rows numbered segment after segment, dead rows never returned, and the
+corpus-wide statistics (BM25's idf and average length, the token reranker's idf) taken
+over the live passages of all segments, so a passage scores as it would in one merged index.
 """
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ class RowStack:
 
 
 class VectorStack:
-    """The segments' FAISS indexes searched together; units of dead passages dropped."""
+    """The segments' FAISS indexes searched together (one query at a time, as search asks);
+    units of dead passages dropped."""
 
     def __init__(self, indexes: Sequence, dead_units: np.ndarray) -> None:
         self.indexes = list(indexes)
