@@ -34,7 +34,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -43,6 +43,7 @@ from retrieval import vector_index
 from retrieval.errors import RetrievalError
 from retrieval.late import TokenStore, document_frequencies
 from retrieval.lexical import Lexical
+from retrieval.passages_file import PassageFiles
 from retrieval.segmented import LexicalStack, RowStack, TokenStack, VectorStack
 
 FORMAT_VERSION = 4  # 4: segments in subfolders, with dead rows; 3: one segment, read still
@@ -129,7 +130,7 @@ class IndexData:
     unit_start[p]:unit_start[p+1], and unit_start[p] is the passage itself.
     """
 
-    passages: tuple[Paragraph, ...]
+    passages: Sequence[Paragraph]  # a tuple when built, `PassageFiles` when loaded
     units: np.ndarray  # int32 rows (passage row, start, end)
     vectors: np.ndarray  # float32, one row per unit (a `RowStack` over several segments)
     tokens: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None  # TOKEN_ARRAYS, in order
@@ -154,6 +155,7 @@ class Segment:
     """One loaded segment with the search structures built over it."""
 
     entry: SegmentEntry
+    path: Path
     data: IndexData
     faiss_index: Any
     lexical_passages: Lexical
@@ -182,7 +184,7 @@ class StoredIndex:
     live: np.ndarray  # bool per passage row
 
     @property
-    def passages(self) -> tuple[Paragraph, ...]:
+    def passages(self) -> Sequence[Paragraph]:
         return self.data.passages
 
 
@@ -288,8 +290,7 @@ def load(index_dir: Path) -> StoredIndex:
 
 
 def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
-    with open(path / "passages.jsonl", encoding="utf-8") as lines:
-        passages = tuple(Paragraph(**json.loads(line)) for line in lines)
+    passages = PassageFiles([path / "passages.jsonl"])
     tokens = None
     if (path / "tokens_ids.npy").exists():
         tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
@@ -303,7 +304,7 @@ def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
     if tokens is not None:
         frequencies = _load(path / TOKEN_FREQUENCIES) if (path / TOKEN_FREQUENCIES).exists() else None
         token_store = TokenStore.from_arrays(*tokens, frequencies)
-    return Segment(entry, data, faiss_index, lexical_passages, lexical_windows, window_rows, token_store)
+    return Segment(entry, path, data, faiss_index, lexical_passages, lexical_windows, window_rows, token_store)
 
 
 def _one_view(path: Path, manifest: Manifest, segments: tuple[Segment, ...]) -> StoredIndex:
@@ -321,7 +322,7 @@ def _one_view(path: Path, manifest: Manifest, segments: tuple[Segment, ...]) -> 
         for s, start in zip(segments, passage_starts)
     ])
     data = IndexData(
-        tuple(p for s in segments for p in s.data.passages), units, RowStack([s.data.vectors for s in segments]), None
+        PassageFiles([s.path / "passages.jsonl" for s in segments]), units, RowStack([s.data.vectors for s in segments]), None
     )
     window_rows = data.window_rows()
     dead_units = ~live[units[:, 0]]

@@ -216,3 +216,19 @@ def test_token_document_frequencies_are_saved_with_each_segment(project, appendi
         tokens = segment.token_store
         assert tokens.stored_frequencies is not None
         np.testing.assert_array_equal(tokens.document_frequencies, document_frequencies(tokens.ids, tokens.offsets))
+
+
+def test_passages_are_read_lazily_and_equal_to_the_file(project, appending, tmp_path):
+    from retrieval.passages_file import PassageFiles
+
+    library = project.library()
+    library.rebuild()
+    (project.articles / "brazil.txt").write_text(NEW_ARTICLE)
+    library.rebuild()
+    index = library.index()
+    files = [segment.path / "passages.jsonl" for segment in index.segments]
+    parsed = [store.Paragraph(**json.loads(line)) for path in files for line in path.read_text().splitlines()]
+    assert isinstance(index.passages, PassageFiles)
+    assert list(index.passages) == parsed and index.passages[-1] == parsed[-1] and index.passages[1:3] == parsed[1:3]
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    assert len(PassageFiles([tmp_path / "empty.jsonl", *files])) == len(parsed)
