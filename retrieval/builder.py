@@ -123,16 +123,16 @@ def build(
         if manifest is not None and _appendable(manifest, changes, policy or DEFAULT_POLICY):
             written = _append(index_dir, previous, manifest, changes, embedder, rules, progress)
         else:
-            loaded = None
+            rows = {}
             if manifest is not None:
                 try:
-                    loaded = store.load(index_dir)
-                    if set(changes.kept) - set(_live_rows_by_article(loaded)):
+                    rows = _live_rows_by_article(store.load(index_dir))
+                    if set(changes.kept) - set(rows):
                         raise RetrievalError("the manifest lists articles the index lacks")
                 except RetrievalError:
                     full_reason = "the old index is unreadable"
                     changes = _compare(found, {}, rules)
-            written = _merge(index_dir, loaded, changes, embedder, rules, progress)
+            written = _merge(index_dir, rows, changes, embedder, rules, progress)
         embedded = sum(len(passages) for _, passages, _ in changes.fresh)
         return _report(changes, written.passages, embedded, full_reason)
 
@@ -194,32 +194,35 @@ def _append(index_dir: Path, previous: Path, manifest: store.Manifest, changes: 
     articles = dict(changes.kept)
     new_segments = {}
     if changes.fresh:
-        name = store.segment_name()
-        data = _concat(_embed_new_parts([p for _, p, _ in changes.fresh], embedder, progress), embedder)
-        index_type, index_params = vector_index.choose(len(data.vectors))
-        segments.append(store.SegmentEntry(name, len(data.passages), len(data.units), index_type, index_params))
-        articles.update(_placed([(n, len(p), e) for n, p, e in changes.fresh], name))
-        new_segments[name] = data
+        segment, data = _new_segment([p for _, p, _ in changes.fresh], embedder, progress)
+        segments.append(segment)
+        articles.update(_placed([(n, len(p), e) for n, p, e in changes.fresh], segment.name))
+        new_segments[segment.name] = data
     written = _manifest(embedder, rules, manifest.dimension, {n: articles[n] for n in changes.order}, tuple(segments))
     store.write_generation(index_dir, written, new_segments, previous)
     return written
 
 
-def _merge(index_dir: Path, loaded: store.StoredIndex | None, changes: Changes, embedder, rules, progress) -> store.Manifest:
-    """A new generation of one segment: kept articles' rows copied, new ones embedded."""
-    rows = _live_rows_by_article(loaded) if loaded is not None else {}
+def _merge(index_dir: Path, rows, changes: Changes, embedder, rules, progress) -> store.Manifest:
+    """A new generation of one segment: kept articles' rows (`_live_rows_by_article`) copied,
+    new ones embedded."""
     fresh = {name: passages for name, passages, _ in changes.fresh}
     parts = [fresh[name] if name in fresh else _part_of(*rows[name]) for name in changes.order]
     sizes = [len(part) if isinstance(part, list) else len(part.passages) for part in parts]
-    data = _concat(_embed_new_parts(parts, embedder, progress), embedder)
-    name = store.segment_name()
-    index_type, index_params = vector_index.choose(len(data.vectors))
-    segment = store.SegmentEntry(name, len(data.passages), len(data.units), index_type, index_params)
+    segment, data = _new_segment(parts, embedder, progress)
     entries = {**changes.kept, **{n: e for n, _, e in changes.fresh}}
-    articles = _placed([(n, size, entries[n]) for n, size in zip(changes.order, sizes)], name)
+    articles = _placed([(n, size, entries[n]) for n, size in zip(changes.order, sizes)], segment.name)
     written = _manifest(embedder, rules, int(data.vectors.shape[1]), articles, (segment,))
-    store.write_generation(index_dir, written, {name: data})
+    store.write_generation(index_dir, written, {segment.name: data})
     return written
+
+
+def _new_segment(parts, embedder: Embedder, progress: Progress | None) -> tuple[store.SegmentEntry, store.IndexData]:
+    """A segment of these articles, in order: new passages embedded, reused rows as they are."""
+    data = _concat(_embed_new_parts(parts, embedder, progress), embedder)
+    index_type, index_params = vector_index.choose(len(data.vectors))
+    entry = store.SegmentEntry(store.segment_name(), len(data.passages), len(data.units), index_type, index_params)
+    return entry, data
 
 
 def _placed(articles: list[tuple[str, int, store.ArticleEntry]], segment: str) -> dict[str, store.ArticleEntry]:
