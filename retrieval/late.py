@@ -79,7 +79,7 @@ class TokenStore:
     @cached_property
     def idf(self) -> np.ndarray:
         """float32 by word-piece id; ids no passage has get the highest value."""
-        return idf_table(self.document_frequencies, len(self.offsets) - 1)
+        return idf_table(self.document_frequencies, self.passages)
 
     @property
     def passages(self) -> int:

@@ -20,6 +20,7 @@ import numpy as np
 from retrieval.embedder import TokenVectors
 from retrieval.late import TokenStore, idf_table, token_weights
 from retrieval.lexical import Lexical, idf
+from retrieval.passages_file import locate
 
 
 def _starts(sizes: Sequence[int]) -> np.ndarray:
@@ -48,8 +49,8 @@ class RowStack:
 
     def __getitem__(self, rows):
         if np.isscalar(rows):
-            part = int(np.searchsorted(self.starts, rows, side="right") - 1)
-            return self.arrays[part][int(rows) - int(self.starts[part])]
+            part, local = locate(self.starts, rows)
+            return self.arrays[part][local]
         rows = np.asarray(rows, dtype=np.int64)
         out = np.empty((len(rows), *self.shape[1:]), dtype=self.dtype)
         for part, where, local in _by_part(rows, self.starts):
@@ -122,18 +123,19 @@ class LexicalStack:
             return self.parts[0].scores(question_terms)
         scores = np.zeros(self.size, dtype=np.float64)
         for term, count in Counter(question_terms).items():
-            found = []  # (part, documents holding the term, their stored scores)
+            found = []  # (part, its document frequency, documents holding the term, their stored scores)
             for i, part in enumerate(self.parts):
-                if part.document_frequency(term):
+                frequency = part.document_frequency(term)
+                if frequency:
                     raw = part.term_scores(term)
                     held = np.flatnonzero(raw)
-                    found.append((i, held, raw[held]))
-            live_frequency = sum(int(self.live_parts[i][held].sum()) for i, held, _ in found)
+                    found.append((i, frequency, held, raw[held]))
+            live_frequency = sum(int(self.live_parts[i][held].sum()) for i, _, held, _ in found)
             if not live_frequency:
                 continue
             corpus_idf = idf(live_frequency, self.live_documents)
-            for i, held, raw in found:
-                share = self._tf_share(i, self.parts[i].document_frequency(term), held, raw)
+            for i, frequency, held, raw in found:
+                share = self._tf_share(i, frequency, held, raw)
                 scores[self.starts[i] + held] += count * corpus_idf * share
         scores[self.dead] = 0.0
         return scores.astype(np.float32)
@@ -173,8 +175,8 @@ class TokenStack:
         return idf_table(df, int(len(self.dead) - self.dead.sum()))
 
     def passage(self, row: int) -> TokenVectors:
-        part = int(np.searchsorted(self.starts, row, side="right") - 1)
-        return self.stores[part].passage(row - int(self.starts[part]))
+        part, local = locate(self.starts, row)
+        return self.stores[part].passage(local)
 
     def maxsim(self, query: TokenVectors, rows: Sequence[int]) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)

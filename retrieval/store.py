@@ -290,7 +290,7 @@ def load(index_dir: Path) -> StoredIndex:
 
 
 def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
-    passages = PassageFiles([path / "passages.jsonl"])
+    passages = PassageFiles.open(path / "passages.jsonl")
     tokens = None
     if (path / "tokens_ids.npy").exists():
         tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
@@ -322,7 +322,7 @@ def _one_view(path: Path, manifest: Manifest, segments: tuple[Segment, ...]) -> 
         for s, start in zip(segments, passage_starts)
     ])
     data = IndexData(
-        PassageFiles([s.path / "passages.jsonl" for s in segments]), units, RowStack([s.data.vectors for s in segments]), None
+        PassageFiles.chained([s.data.passages for s in segments]), units, RowStack([s.data.vectors for s in segments]), None
     )
     window_rows = data.window_rows()
     dead_units = ~live[units[:, 0]]
