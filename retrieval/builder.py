@@ -10,6 +10,9 @@ passages of changed and deleted articles marked dead (see `store`): it reads onl
 manifest and writes only the new articles. Once small segments or dead passages grow past
 `MergePolicy`'s shares, the update merges every segment into one instead, reusing all the
 stored vectors; that costs a rewrite of the index but no embedding.
+
+Either way the new segment is written as its articles are embedded or copied, block by
+block (`segment_writer`), so a build's memory does not grow with its vectors.
 """
 
 from __future__ import annotations
@@ -27,13 +30,15 @@ from corpus.loader import read_article, scan
 from corpus.model import Article, Paragraph
 from corpus.paragraphs import SEGMENTER_VERSION, ParagraphRules
 from corpus.sentences import sentence_spans
-from retrieval import store, vector_index
+from retrieval import store
 from retrieval.embedder import Embedder, supports_tokens
 from retrieval.errors import RetrievalError
-from retrieval.late import QuantisedTokens, TokenStore
+from retrieval.late import QuantisedTokens
+from retrieval.segment_writer import SegmentWriter
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
-EMBED_CHUNK = 512
+EMBED_CHUNK = 512  # texts handed to the model at once
+BLOCK_PASSAGES = 4096  # new passages embedded, then written, together (see `_article_parts`)
 
 
 class BuildBusy(RetrievalError):
@@ -192,14 +197,15 @@ def _append(index_dir: Path, previous: Path, manifest: store.Manifest, changes: 
         dead.setdefault(entry.segment, []).append((entry.first_row, entry.paragraphs))
     segments = [replace(s, dead=s.dead + tuple(sorted(dead.get(s.name, ())))) for s in manifest.segments]
     articles = dict(changes.kept)
-    new_segments = {}
-    if changes.fresh:
-        segment, data = _new_segment([p for _, p, _ in changes.fresh], embedder, progress)
-        segments.append(segment)
-        articles.update(_placed([(n, len(p), e) for n, p, e in changes.fresh], segment.name))
-        new_segments[segment.name] = data
-    written = _manifest(embedder, rules, manifest.dimension, {n: articles[n] for n in changes.order}, tuple(segments))
-    store.write_generation(index_dir, written, new_segments, previous)
+    with store.staged_generation(index_dir) as staged:
+        for segment in manifest.segments:
+            staged.link(previous, segment.name)
+        if changes.fresh:
+            segment, _ = _write_segment(staged, [p for _, p, _ in changes.fresh], embedder, progress)
+            segments.append(segment)
+            articles.update(_placed([(n, len(p), e) for n, p, e in changes.fresh], segment.name))
+        written = _manifest(embedder, rules, manifest.dimension, {n: articles[n] for n in changes.order}, tuple(segments))
+        staged.publish(written)
     return written
 
 
@@ -207,22 +213,36 @@ def _merge(index_dir: Path, rows, changes: Changes, embedder, rules, progress) -
     """A new generation of one segment: kept articles' rows (`_live_rows_by_article`) copied,
     new ones embedded."""
     fresh = {name: passages for name, passages, _ in changes.fresh}
-    parts = [fresh[name] if name in fresh else _part_of(*rows[name]) for name in changes.order]
-    sizes = [len(part) if isinstance(part, list) else len(part.passages) for part in parts]
-    segment, data = _new_segment(parts, embedder, progress)
-    entries = {**changes.kept, **{n: e for n, _, e in changes.fresh}}
-    articles = _placed([(n, size, entries[n]) for n, size in zip(changes.order, sizes)], segment.name)
-    written = _manifest(embedder, rules, int(data.vectors.shape[1]), articles, (segment,))
-    store.write_generation(index_dir, written, {segment.name: data})
+    parts = [fresh[name] if name in fresh else rows[name] for name in changes.order]
+    sizes = [len(fresh[name]) if name in fresh else len(rows[name][1]) for name in changes.order]
+    with store.staged_generation(index_dir) as staged:
+        segment, dimension = _write_segment(staged, parts, embedder, progress)
+        entries = {**changes.kept, **{n: e for n, _, e in changes.fresh}}
+        articles = _placed([(n, size, entries[n]) for n, size in zip(changes.order, sizes)], segment.name)
+        written = _manifest(embedder, rules, dimension, articles, (segment,))
+        staged.publish(written)
     return written
 
 
-def _new_segment(parts, embedder: Embedder, progress: Progress | None) -> tuple[store.SegmentEntry, store.IndexData]:
-    """A segment of these articles, in order: new passages embedded, reused rows as they are."""
-    data = _concat(_embed_new_parts(parts, embedder, progress), embedder)
-    index_type, index_params = vector_index.choose(len(data.vectors))
-    entry = store.SegmentEntry(store.segment_name(), len(data.passages), len(data.units), index_type, index_params)
-    return entry, data
+def _write_segment(staged: store.StagedGeneration, parts, embedder: Embedder, progress: Progress | None) -> tuple[store.SegmentEntry, int]:
+    """A new segment of these articles, in order, written as they are embedded or copied
+    (see `segment_writer`): (its entry, the vectors' dimension)."""
+    name = store.segment_name()
+    writer = None
+    try:
+        for part in _article_parts(parts, embedder, progress):
+            if writer is None:
+                writer = SegmentWriter(staged.segment_folder(name), part.vectors.shape[1], supports_tokens(embedder))
+            writer.append(part.passages, part.units, part.vectors, part.tokens)
+        if writer is None:
+            raise RetrievalError("a segment needs at least one passage")
+        index_type, index_params = writer.finish()
+    except BaseException:
+        if writer is not None:
+            writer.abandon()
+        raise
+    entry = store.SegmentEntry(name, writer.passages, writer.units, index_type, index_params)
+    return entry, writer.dimension
 
 
 def _placed(articles: list[tuple[str, int, store.ArticleEntry]], segment: str) -> dict[str, store.ArticleEntry]:
@@ -319,30 +339,52 @@ def _entry(article: Article) -> store.ArticleEntry:
     return store.ArticleEntry(article.sha256, article.title, article.date, len(article.paragraphs))
 
 
-def _embed_new_parts(parts, embedder: Embedder, progress: Progress | None) -> list[ArticlePart]:
-    """Embed the passages and windows of new articles in large batches, reporting progress."""
-    fresh = [p for p in parts if isinstance(p, list)]
-    passages = [passage for part in fresh for passage in part]
-    windows = [(i, span) for i, passage in enumerate(passages) for span in sentence_windows(passage.text)]
-    window_texts = [passages[i].text[s:e] for i, (s, e) in windows]
-    total = len(passages) + len(window_texts)
-    with_tokens = supports_tokens(embedder)
+def _article_parts(parts, embedder: Embedder, progress: Progress | None) -> Iterator[ArticlePart]:
+    """Each article's rows in corpus order: a new article (a list of passages) embedded, an
+    old one (an index's data and its rows) copied out of it.
 
-    def report(done: int) -> None:
+    New articles are embedded about `BLOCK_PASSAGES` passages at a time, sorted by length
+    within the block so batches pad little, and each block is handed on before the next is
+    embedded: memory is bounded by the block, not the corpus.
+    """
+    fresh = [passage for part in parts if isinstance(part, list) for passage in part]
+    total = len(fresh) + sum(len(sentence_windows(passage.text)) for passage in fresh)
+    done = 0
+
+    def report(count: int) -> None:
+        nonlocal done
+        done += count
         if progress:
             progress(done, total)
 
-    passage_vectors, passage_tokens = _embed_chunks([p.text for p in passages], embedder, with_tokens, report, 0)
-    window_vectors, _ = _embed_chunks(window_texts, embedder, False, report, len(passages))
+    block: list[list[Paragraph]] = []
+    for part in parts:
+        if isinstance(part, list):
+            block.append(part)
+            if sum(map(len, block)) < BLOCK_PASSAGES:
+                continue
+        yield from _embed_block(block, embedder, report)
+        block = []
+        if not isinstance(part, list):
+            yield _part_of(*part)
+    yield from _embed_block(block, embedder, report)
+
+
+def _embed_block(block: list[list[Paragraph]], embedder: Embedder, report: Callable[[int], None]) -> list[ArticlePart]:
+    """Embed the passages and windows of some new articles together: one part per article."""
+    passages = [passage for part in block for passage in part]
+    if not passages:
+        return []
+    windows = [(i, span) for i, passage in enumerate(passages) for span in sentence_windows(passage.text)]
+    window_texts = [passages[i].text[s:e] for i, (s, e) in windows]
+    with_tokens = supports_tokens(embedder)
+    passage_vectors, passage_tokens = _embed_chunks([p.text for p in passages], embedder, with_tokens, report)
+    window_vectors, _ = _embed_chunks(window_texts, embedder, False, report)
     windows_of: dict[int, list[int]] = {}
     for w, (i, _) in enumerate(windows):
         windows_of.setdefault(i, []).append(w)
-    built, cursor, fresh_iter = [], 0, iter(fresh)
-    for part in parts:
-        if not isinstance(part, list):
-            built.append(part)
-            continue
-        part = next(fresh_iter)
+    built, cursor = [], 0
+    for part in block:
         units, vectors, tokens = [], [], []
         for local, passage in enumerate(part):
             row = cursor + local
@@ -358,7 +400,7 @@ def _embed_new_parts(parts, embedder: Embedder, progress: Progress | None) -> li
     return built
 
 
-def _embed_chunks(texts: list[str], embedder: Embedder, with_tokens: bool, report, done_before: int):
+def _embed_chunks(texts: list[str], embedder: Embedder, with_tokens: bool, report: Callable[[int], None]):
     """Embed longest first, so each batch pads little; results come back in input order."""
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     vectors: list[np.ndarray | None] = [None] * len(texts)
@@ -374,24 +416,8 @@ def _embed_chunks(texts: list[str], embedder: Embedder, with_tokens: bool, repor
             chunk_vectors = embedder.embed_batch(chunk)
         for row, vector in zip(rows, np.asarray(chunk_vectors, dtype=np.float32)):
             vectors[row] = vector
-        report(done_before + start + len(chunk))
+        report(len(chunk))
     return vectors, tokens if with_tokens else []
-
-
-def _concat(parts: list[ArticlePart], embedder: Embedder) -> store.IndexData:
-    passages: list[Paragraph] = []
-    units, vectors, tokens = [], [], []
-    for part in parts:
-        shifted = part.units.copy()
-        shifted[:, 0] += len(passages)
-        units.append(shifted)
-        vectors.append(part.vectors)
-        passages.extend(part.passages)
-        if part.tokens is not None:
-            tokens.extend(part.tokens)
-    all_vectors = np.vstack(vectors).astype(np.float32)
-    token_arrays = TokenStore.concat(tokens, all_vectors.shape[1]) if supports_tokens(embedder) else None
-    return store.IndexData(tuple(passages), np.vstack(units).astype(np.int32), all_vectors, token_arrays)
 
 
 @contextmanager

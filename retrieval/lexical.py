@@ -51,15 +51,9 @@ class Lexical:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "Lexical":
-        import bm25s
-
-        if not texts:
-            return cls(None, 0)
-        retriever = bm25s.BM25()
-        # an empty document would make bm25s drop it and shift every row after it
-        documents = [words or ["\u2205"] for words in terms(texts)]
-        retriever.index(documents, show_progress=False)
-        return cls(retriever, len(texts), np.array([len(words) for words in documents], dtype=np.int32))
+        collected = LexicalBuilder()
+        collected.add(texts)
+        return collected.build()
 
     def save(self, folder: Path) -> None:
         if self._retriever is None:
@@ -105,6 +99,38 @@ class Lexical:
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+
+class LexicalBuilder:
+    """Documents collected as they arrive, each kept as an int32 array of term ids.
+
+    A build streams its articles block by block; keeping every document's words as Python
+    strings until the end would take gigabytes at a million documents (an object per word),
+    where term ids take four bytes a word. bm25s indexes ids with our vocabulary and gives
+    the same scores as from the words.
+    """
+
+    def __init__(self) -> None:
+        self._vocabulary: dict[str, int] = {}
+        self._documents: list[np.ndarray] = []
+
+    def add(self, texts: Sequence[str]) -> None:
+        vocabulary = self._vocabulary
+        for words in terms(texts):
+            words = words or ["\u2205"]  # an empty document would make bm25s drop it and shift every row after it
+            self._documents.append(
+                np.fromiter((vocabulary.setdefault(word, len(vocabulary)) for word in words), np.int32, len(words))
+            )
+
+    def build(self) -> Lexical:
+        import bm25s
+
+        if not self._documents:
+            return Lexical(None, 0)
+        retriever = bm25s.BM25()
+        retriever.index((self._documents, self._vocabulary), show_progress=False)
+        lengths = np.fromiter((len(ids) for ids in self._documents), np.int32, len(self._documents))
+        return Lexical(retriever, len(self._documents), lengths)
 
 
 def idf(document_frequency: int, documents: int) -> float:

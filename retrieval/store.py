@@ -31,17 +31,18 @@ import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from corpus.model import Paragraph
 from retrieval import vector_index
 from retrieval.errors import RetrievalError
-from retrieval.late import TokenStore, document_frequencies
+from retrieval.late import TokenStore
 from retrieval.lexical import Lexical
 from retrieval.passages_file import PassageFiles
 from retrieval.segmented import LexicalStack, RowStack, TokenStack, VectorStack
@@ -49,6 +50,13 @@ from retrieval.segmented import LexicalStack, RowStack, TokenStack, VectorStack
 FORMAT_VERSION = 4  # 4: segments in subfolders, with dead rows; 3: one segment, read still
 READABLE_FORMATS = (3, 4)
 POINTER = "CURRENT"
+# a segment's files (`segment_writer` writes them)
+PASSAGES = "passages.jsonl"
+UNITS = "units.npy"
+VECTORS = "vectors.npy"
+INDEX = "index.faiss"
+BM25_PASSAGES = "bm25_passages"
+BM25_WINDOWS = "bm25_windows"
 TOKEN_ARRAYS = ("ids", "codes", "scales", "offsets")  # saved as tokens_<name>.npy
 TOKEN_FREQUENCIES = "tokens_df.npy"  # passages holding each word-piece id (absent in format 3)
 KEEP_GENERATIONS = 2  # the current one and the one before, for readers still opening it
@@ -146,9 +154,6 @@ class IndexData:
         is_window[self.unit_start[:-1][np.diff(self.unit_start) > 0]] = False
         return np.flatnonzero(is_window)
 
-    def window_texts(self) -> list[str]:
-        return [self.passages[p].text[s:e] for p, s, e in self.units[self.window_rows()]]
-
 
 @dataclass(frozen=True)
 class Segment:
@@ -192,49 +197,48 @@ def segment_name() -> str:
     return f"seg-{time.time_ns():020d}"
 
 
-def write_generation(
-    index_dir: Path, manifest: Manifest, new_segments: Mapping[str, IndexData], previous: Path | None = None
-) -> Path:
-    """Write `manifest`'s segments: those in `new_segments` from data, the rest linked from `previous`."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    staging = index_dir / f"tmp-{uuid.uuid4().hex}"
-    staging.mkdir()
+class StagedGeneration:
+    """A generation being written in a temporary folder: segments are written into it or
+    linked from the generation before, then `publish` makes it current in one rename.
+
+    Use it through `staged_generation`, which throws the folder away if anything fails.
+    """
+
+    def __init__(self, index_dir: Path) -> None:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        self.index_dir = index_dir
+        self.folder = index_dir / f"tmp-{uuid.uuid4().hex}"
+        self.folder.mkdir()
+
+    def segment_folder(self, name: str) -> Path:
+        """Where a new segment is written (the caller creates it)."""
+        return self.folder / name
+
+    def link(self, previous: Path, name: str) -> None:
+        """Share an unchanged segment of `previous`: segments never change once written."""
+        shutil.copytree(previous / name, self.folder / name, copy_function=_link_or_copy)
+
+    def publish(self, manifest: Manifest) -> Path:
+        missing = [entry.name for entry in manifest.segments if not (self.folder / entry.name).is_dir()]
+        if not manifest.segments or missing:
+            raise ValueError(f"segments {missing} were neither written nor linked")
+        (self.folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+        _fsync_tree(self.folder)
+        final = self.index_dir / f"gen-{time.time_ns():020d}"
+        os.rename(self.folder, final)
+        _point_to(self.index_dir, final.name)
+        _prune(self.index_dir, keep=final.name)
+        return final
+
+
+@contextmanager
+def staged_generation(index_dir: Path) -> Iterator[StagedGeneration]:
+    staged = StagedGeneration(index_dir)
     try:
-        for entry in manifest.segments:
-            if entry.name in new_segments:
-                _write_segment(staging / entry.name, entry, new_segments[entry.name])
-            elif previous is not None and entry.name:
-                shutil.copytree(previous / entry.name, staging / entry.name, copy_function=_link_or_copy)
-            else:
-                raise ValueError(f"segment {entry.name!r} has no data and no earlier generation to link")
-        (staging / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
-        _fsync_tree(staging)
-        final = index_dir / f"gen-{time.time_ns():020d}"
-        os.rename(staging, final)
-        _point_to(index_dir, final.name)
+        yield staged
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staged.folder, ignore_errors=True)
         raise
-    _prune(index_dir, keep=final.name)
-    return final
-
-
-def _write_segment(folder: Path, entry: SegmentEntry, data: IndexData) -> None:
-    folder.mkdir()
-    with open(folder / "passages.jsonl", "w", encoding="utf-8") as out:
-        for passage in data.passages:
-            out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
-    _save(folder / "units.npy", data.units.astype(np.int32))
-    _save(folder / "vectors.npy", data.vectors.astype(np.float32))
-    if data.tokens is not None:
-        for name, array in zip(TOKEN_ARRAYS, data.tokens):
-            _save(folder / f"tokens_{name}.npy", array)
-        ids, _, _, offsets = data.tokens
-        _save(folder / TOKEN_FREQUENCIES, document_frequencies(ids, offsets))
-    units_index = vector_index.build(data.vectors, entry.index_type, entry.index_params)
-    vector_index.write(units_index, folder / "index.faiss")
-    Lexical.build([p.text for p in data.passages]).save(folder / "bm25_passages")
-    Lexical.build(data.window_texts()).save(folder / "bm25_windows")
 
 
 def _link_or_copy(source: str, target: str) -> None:
@@ -290,14 +294,14 @@ def load(index_dir: Path) -> StoredIndex:
 
 
 def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
-    passages = PassageFiles.open(path / "passages.jsonl")
+    passages = PassageFiles.open(path / PASSAGES)
     tokens = None
-    if (path / "tokens_ids.npy").exists():
+    if (path / f"tokens_{TOKEN_ARRAYS[0]}.npy").exists():
         tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
-    data = IndexData(passages, _load(path / "units.npy"), _load(path / "vectors.npy"), tokens)
-    faiss_index = vector_index.load(path / "index.faiss", entry.index_type, entry.index_params)
-    lexical_passages = Lexical.load(path / "bm25_passages")
-    lexical_windows = Lexical.load(path / "bm25_windows")
+    data = IndexData(passages, _load(path / UNITS), _load(path / VECTORS), tokens)
+    faiss_index = vector_index.load(path / INDEX, entry.index_type, entry.index_params)
+    lexical_passages = Lexical.load(path / BM25_PASSAGES)
+    lexical_windows = Lexical.load(path / BM25_WINDOWS)
     window_rows = data.window_rows()
     _check_sizes(data, entry, dimension, faiss_index, lexical_passages, lexical_windows, window_rows)
     token_store = None
@@ -359,10 +363,6 @@ def _check_sizes(data: IndexData, entry: SegmentEntry, dimension: int, faiss_ind
     )
     if not consistent:
         raise ValueError("sizes disagree")
-
-
-def _save(path: Path, array: np.ndarray) -> None:
-    np.save(path, np.ascontiguousarray(array), allow_pickle=False)
 
 
 def _load(path: Path) -> np.ndarray:

@@ -55,12 +55,17 @@ def default_params(index_type: str, wide: bool = False) -> dict[str, Any]:
     return asdict(HnswParams(ef_search=512) if wide else HnswParams())
 
 
+TRAIN_SAMPLE = 65_536  # vectors the 8-bit quantiser learns its ranges from
+ADD_CHUNK = 65_536  # vectors read from disk and added at a time
+
+
 def build(vectors: np.ndarray, index_type: str, params: dict[str, Any]):
+    """The index over `vectors`, which may be memory-mapped: they are read a chunk at a time,
+    so building over millions of vectors does not first copy them all into memory."""
     import faiss
 
     # every core for the graph, even in a worker thread that answered questions on one before
     faiss.omp_set_num_threads(os.cpu_count() or 1)
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dimension = vectors.shape[1]
     if index_type == FLAT:
         index = faiss.IndexFlatIP(dimension)
@@ -68,11 +73,25 @@ def build(vectors: np.ndarray, index_type: str, params: dict[str, Any]):
         hnsw = HnswParams(**params)
         index = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit, hnsw.m, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = hnsw.ef_construction
-        index.train(vectors)
+        index.train(_float_rows(vectors, _training_rows(len(vectors))))
     else:
         raise ValueError(f"unknown index type {index_type!r}")
-    index.add(vectors)
+    for start in range(0, len(vectors), ADD_CHUNK):
+        index.add(_float_rows(vectors, slice(start, start + ADD_CHUNK)))
     return index
+
+
+def _training_rows(count: int):
+    """All rows up to `TRAIN_SAMPLE`, else an even spread: a fixed choice, so a rebuild of
+    the same vectors gives the same index. Values beyond the learnt ranges are clipped,
+    which only affects which units become candidates: search rescores them exactly."""
+    if count <= TRAIN_SAMPLE:
+        return slice(0, count)
+    return np.linspace(0, count - 1, TRAIN_SAMPLE).astype(np.int64)
+
+
+def _float_rows(vectors: np.ndarray, rows) -> np.ndarray:
+    return np.ascontiguousarray(vectors[rows], dtype=np.float32)
 
 
 def write(index, path: Path) -> None:

@@ -54,3 +54,20 @@ def test_a_large_index_is_built_as_a_graph_and_still_answers(project, monkeypatc
     (segment,) = library.index().manifest.segments
     assert segment.index_type == vector_index.HNSW and segment.index_params["m"] == 32
     assert "70.3 million" in library.ask("70.3 million pieces of French telephone data").hits[0].passage.text
+
+
+def test_an_index_built_from_a_memory_mapped_file_in_chunks_holds_every_vector(tmp_path, monkeypatch):
+    """Big builds read vectors from disk a chunk at a time and train on a spread sample."""
+    monkeypatch.setattr(vector_index, "TRAIN_SAMPLE", 500)
+    monkeypatch.setattr(vector_index, "ADD_CHUNK", 700)
+    vectors = clustered_vectors(3000)
+    np.save(tmp_path / "vectors.npy", vectors)
+    mapped = np.load(tmp_path / "vectors.npy", mmap_mode="r")
+    params = vector_index.default_params(vector_index.HNSW)
+    index = vector_index.build(mapped, vector_index.HNSW, params)
+    index.hnsw.efSearch = params["ef_search"]
+    assert index.ntotal == len(vectors)
+    queries = clustered_vectors(50, seed=1)
+    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+    _, found = index.search(queries, 10)
+    assert np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact)]) >= 0.95
