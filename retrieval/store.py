@@ -132,13 +132,13 @@ class Manifest:
 
 @dataclass(frozen=True)
 class IndexData:
-    """Everything a segment holds, in memory: what the builder writes and search reads.
+    """What search reads of a segment (or of all of them), its arrays memory-mapped.
 
     Units are grouped by passage, whole passage first: passage p owns unit rows
     unit_start[p]:unit_start[p+1], and unit_start[p] is the passage itself.
     """
 
-    passages: Sequence[Paragraph]  # a tuple when built, `PassageFiles` when loaded
+    passages: Sequence[Paragraph]  # `PassageFiles`: rows parsed when read
     units: np.ndarray  # int32 rows (passage row, start, end)
     vectors: np.ndarray  # float32, one row per unit (a `RowStack` over several segments)
     tokens: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None  # TOKEN_ARRAYS, in order
