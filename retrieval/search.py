@@ -120,7 +120,11 @@ def _candidates(index: StoredIndex, query: Query, settings: SearchSettings, want
     units = min(per_signal * 4, index.faiss_index.ntotal)
     one_faiss_thread()
     _, unit_rows = index.faiss_index.search(query.vector[None, :], units)
-    dense = _first_unique(index.data.units[unit_rows[0][unit_rows[0] >= 0], 0], per_signal)
+    found = unit_rows[0][unit_rows[0] >= 0]
+    # A graph over 8-bit vectors orders its candidates approximately; the passages kept are
+    # the best by exact cosine, so the approximation decides only which units are considered.
+    exact = np.asarray(index.data.vectors[found], dtype=np.float32) @ query.vector
+    dense = _first_unique(index.data.units[found[np.argsort(-exact, kind="stable")], 0], per_signal)
     bm25 = _top_positive(passage_bm25, per_signal)
     best_windows = _top_positive(window_bm25, per_signal * 2)
     bm25_windows = _first_unique(index.data.units[index.window_rows[best_windows], 0], per_signal)
