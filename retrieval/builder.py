@@ -358,13 +358,15 @@ def _article_parts(parts, embedder: Embedder, progress: Progress | None) -> Iter
             progress(done, total)
 
     block: list[list[Paragraph]] = []
+    block_passages = 0
     for part in parts:
         if isinstance(part, list):
             block.append(part)
-            if sum(map(len, block)) < BLOCK_PASSAGES:
+            block_passages += len(part)
+            if block_passages < BLOCK_PASSAGES:
                 continue
         yield from _embed_block(block, embedder, report)
-        block = []
+        block, block_passages = [], 0
         if not isinstance(part, list):
             yield _part_of(*part)
     yield from _embed_block(block, embedder, report)

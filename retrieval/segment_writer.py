@@ -25,7 +25,7 @@ from retrieval.late import QuantisedTokens, TokenStore, document_frequencies
 from retrieval.lexical import LexicalBuilder
 
 from retrieval.store import (
-    BM25_PASSAGES, BM25_WINDOWS, INDEX, PASSAGES, TOKEN_ARRAYS, TOKEN_FREQUENCIES, UNITS, VECTORS,
+    BM25_PASSAGES, BM25_WINDOWS, INDEX, PASSAGES, TOKEN_ARRAYS, TOKEN_FREQUENCIES, UNITS, VECTORS, window_units,
 )
 
 
@@ -62,10 +62,8 @@ class SegmentWriter:
         for passage in passages:
             self._passages_out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
         units = np.asarray(units, dtype=np.int32)
-        whole = np.ones(len(units), dtype=bool)  # a passage's first unit is the passage itself
-        whole[1:] = units[1:, 0] != units[:-1, 0]
         self._passage_terms.add([p.text for p in passages])
-        self._window_terms.add([passages[p].text[s:e] for p, s, e in units[~whole]])
+        self._window_terms.add([passages[p].text[s:e] for p, s, e in units[window_units(units)]])
         self._units_out.append(units + np.array([self.passages, 0, 0], dtype=np.int32))
         self._vectors_out.append(np.ascontiguousarray(vectors, dtype=np.float32))
         if self._tokens_out is not None:

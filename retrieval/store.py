@@ -150,9 +150,17 @@ class IndexData:
 
     def window_rows(self) -> np.ndarray:
         """Unit rows of the sentence windows: every unit that is not a whole passage."""
-        is_window = np.ones(len(self.units), dtype=bool)
-        is_window[self.unit_start[:-1][np.diff(self.unit_start) > 0]] = False
-        return np.flatnonzero(is_window)
+        return np.flatnonzero(window_units(self.units))
+
+
+def window_units(units: np.ndarray) -> np.ndarray:
+    """True for each sentence-window row of `units` (grouped by passage, whole passage first):
+    every unit but the first of its passage."""
+    is_window = np.ones(len(units), dtype=bool)
+    if len(units):
+        is_window[0] = False
+        is_window[1:] = units[1:, 0] == units[:-1, 0]
+    return is_window
 
 
 @dataclass(frozen=True)
