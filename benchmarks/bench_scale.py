@@ -211,7 +211,7 @@ class Variant:
 
     label: str
     build: Callable[[np.ndarray], Any]
-    load: Callable[[Path], Any]
+    load: Callable[[Path, np.ndarray], Any]  # (index file, the vectors it was built from)
     widths: list[int | None]
     set_width: Callable[[Any, int], None]
     chosen: bool = False
@@ -221,12 +221,10 @@ def newsbot_variant(kind: str, params: dict, chosen: bool, ef_values: list[int])
     """An index exactly as `retrieval.vector_index` builds and loads it."""
     widths = [None] if kind == vector_index.FLAT else list(dict.fromkeys([params["ef_search"], *ef_values]))
 
-    def set_width(index, ef: int) -> None:
-        index.hnsw.efSearch = ef
-
     return Variant(
-        kind, lambda vectors: vector_index.build(vectors, kind, params),
-        lambda path: vector_index.load(path, kind, params), widths, set_width, chosen,
+        kind, lambda vectors: vector_index.build(vectors, kind, params, np.arange(len(vectors))),
+        lambda path, vectors: vector_index.load(path, kind, params, vectors, len(vectors)),
+        widths, vector_index.set_search_width, chosen,
     )
 
 
@@ -282,7 +280,7 @@ def graphs_in(index) -> list:
     return []
 
 
-def load_mapped(path: Path):
+def load_mapped(path: Path, vectors: np.ndarray | None = None):
     """Loaded as newsbot loads its own index: memory-mapped and read-only where FAISS can."""
     import faiss
 
@@ -375,7 +373,7 @@ def measure(vectors: np.ndarray, queries: np.ndarray, truth: np.ndarray, variant
         path, build_seconds = built_file(variant, vectors, settings.name, settings.keep_dir, Path(folder))
         gc.collect()
         before = memory_kib()
-        index = variant.load(path)
+        index = variant.load(path, vectors)
         faiss.omp_set_num_threads(1)
         rows = []
         for width in variant.widths:

@@ -99,7 +99,8 @@ class SegmentWriter:
         if index_type is None:
             index_type, index_params = vector_index.choose(self.units)
         vectors = np.load(self.folder / VECTORS, mmap_mode="r", allow_pickle=False)
-        vector_index.write(vector_index.build(vectors, index_type, index_params or {}), self.folder / INDEX)
+        passage_rows = np.flatnonzero(~window_units(np.load(self.folder / UNITS, mmap_mode="r", allow_pickle=False)))
+        vector_index.write(vector_index.build(vectors, index_type, index_params or {}, passage_rows), self.folder / INDEX)
         del vectors
         self._passage_terms.build().save(self.folder / BM25_PASSAGES)
         self._window_terms.build().save(self.folder / BM25_WINDOWS)

@@ -307,7 +307,7 @@ def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
     if (path / f"tokens_{TOKEN_ARRAYS[0]}.npy").exists():
         tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
     data = IndexData(passages, _load(path / UNITS), _load(path / VECTORS), tokens)
-    faiss_index = vector_index.load(path / INDEX, entry.index_type, entry.index_params)
+    faiss_index = vector_index.load(path / INDEX, entry.index_type, entry.index_params, data.vectors, len(passages))
     lexical_passages = Lexical.load(path / BM25_PASSAGES)
     lexical_windows = Lexical.load(path / BM25_WINDOWS)
     window_rows = data.window_rows()
