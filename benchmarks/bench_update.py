@@ -82,13 +82,15 @@ def build_base(workdir: Path, paragraphs: int) -> dict:
     return {"base_build_s": round(time.perf_counter() - started, 1), "base_passages": report.passages}
 
 
-def copy_export(workdir: Path) -> None:
+def copy_export(index_dir: Path) -> None:
+    """The repository's ONNX export of the model into `index_dir`: a stand-in build made none,
+    and questions should be encoded as a real index's are."""
     from retrieval.fastpath import export_dir
 
     source = export_dir(REPO / "index", MODEL)
     if not source.is_dir():
         sys.exit(f"no ONNX export in {source}: run `make ask Q=test` in the repository first")
-    target = export_dir(workdir / "index", MODEL)
+    target = export_dir(index_dir, MODEL)
     if not target.exists():
         shutil.copytree(source, target)
 
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     result = {"cores": os.cpu_count(), "paragraphs": args.paragraphs, **build_base(args.workdir, args.paragraphs)}
-    copy_export(args.workdir)
+    copy_export(args.workdir / "index")
     newsbot = [sys.executable, "-m", "bot.cli"]
     config = ["--config", str(args.workdir / "config.toml")]
     rng, pool = random.Random(7), sentence_pool()
