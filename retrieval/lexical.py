@@ -86,6 +86,17 @@ class Lexical:
         column = self._retriever.vocab_dict[term]
         return int(indptr[column + 1] - indptr[column])
 
+    def matching(self, question_terms: list[str]) -> np.ndarray:
+        """The documents holding any of the terms, once per term that they hold: read off
+        the stored columns, so finding the best-scoring ones need not scan every document
+        (at a million passages a question's terms are in about one in seven)."""
+        if self._retriever is None:
+            return np.zeros(0, dtype=np.int64)
+        vocab = self._retriever.vocab_dict
+        indices, indptr = self._retriever.scores["indices"], self._retriever.scores["indptr"]
+        columns = {vocab[t] for t in question_terms if t in vocab}
+        return np.concatenate([np.zeros(0, dtype=np.int64)] + [indices[indptr[c] : indptr[c + 1]] for c in columns])
+
     def term_scores(self, term: str) -> np.ndarray:
         """One term's BM25 against every document, with this index's own idf."""
         return self.scores([term])

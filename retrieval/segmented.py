@@ -140,6 +140,14 @@ class LexicalStack:
         scores[self.dead] = 0.0
         return scores.astype(np.float32)
 
+    def matching(self, question_terms: list[str]) -> np.ndarray:
+        """`Lexical.matching` over all segments, in this view's rows (dead ones included:
+        they score 0)."""
+        return np.concatenate(
+            [np.zeros(0, dtype=np.int64)]
+            + [part.matching(question_terms).astype(np.int64) + start for part, start in zip(self.parts, self.starts)]
+        )
+
     def _tf_share(self, i: int, frequency: int, held: np.ndarray, raw: np.ndarray) -> np.ndarray:
         """tf / (tf + k1 (1 - b + b dl/avgdl)) in the documents holding the term, with the
         average length of the live documents instead of the segment's own."""

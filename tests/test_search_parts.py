@@ -69,3 +69,21 @@ def test_quantised_token_vectors_keep_their_direction(rows, seed):
     cosines = (restored * vectors).sum(axis=1) / np.linalg.norm(restored, axis=1)
     assert cosines.min() > 0.9999
     assert np.abs(restored - vectors).max() <= np.abs(vectors).max(axis=1).max() / 254 + 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 200), st.lists(st.lists(st.integers(0, 199), unique=True, max_size=60), max_size=5), st.integers(1, 12), st.integers(0, 2**31))
+def test_top_keyword_documents_from_the_matching_ones_equal_a_full_sort(size, columns, k, seed):
+    """Only documents holding a question word are looked at: the result is still the k best
+    positive scores of all documents, best first."""
+    from retrieval.search import _top_positive
+
+    columns = [[d for d in column if d < size] for column in columns]
+    values = np.zeros(size, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    for column in columns:
+        values[column] += rng.random(len(column)).astype(np.float32) + 0.01
+    matching = np.concatenate([np.zeros(0, dtype=np.int64)] + [np.array(c, dtype=np.int64) for c in columns])
+    positive = np.flatnonzero(values > 0)
+    expected = positive[np.lexsort((positive, -values[positive]))][:k]
+    np.testing.assert_array_equal(_top_positive(values, k, matching, len(columns)), expected)

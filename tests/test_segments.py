@@ -165,6 +165,11 @@ def test_bm25_over_segments_equals_bm25_over_the_live_documents(docs, cut, dead_
     got = stack.scores(query)
     np.testing.assert_allclose(got[~dead], merged.scores(query), rtol=1e-4, atol=1e-5)
     assert not got[dead].any()
+    # the documents search looks at for keyword candidates: every one that scores, each once per word it holds
+    matching = stack.matching(query)
+    assert set(np.flatnonzero(got)) <= set(matching.tolist())
+    holding = [sum(word in doc.split() for word in set(query)) for doc in docs]
+    assert np.bincount(matching, minlength=len(docs)).tolist() == holding
 
 
 @settings(max_examples=40, deadline=None)
