@@ -143,11 +143,11 @@ def embedded_texts(index_dir: Path) -> tuple[int, list[str]]:
     """(passages, every text the index embedded): passages, then their sentence windows."""
     import numpy as np
 
-    generation = index_dir / (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
-    with open(generation / "passages.jsonl", encoding="utf-8") as lines:
-        passages = [json.loads(line)["text"] for line in lines]
-    units = np.load(generation / "units.npy", allow_pickle=False)
-    return len(passages), [passages[p][s:e] for p, s, e in units.tolist()]
+    from retrieval import store
+
+    data = store.load(index_dir).data  # read as search reads it, whatever the segment layout
+    passages = [data.passages[row].text for row in range(len(data.passages))]
+    return len(passages), [passages[p][s:e] for p, s, e in np.asarray(data.units).tolist()]
 
 
 # --- measurements ---------------------------------------------------------------------
