@@ -15,6 +15,7 @@ import numpy as np
 from retrieval.embedder import normalise_rows
 
 FAKE_MODEL = "fake-hashing-embedder"
+VOCABULARY = 30_522  # MiniLM's word pieces
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -48,6 +49,8 @@ class HashingTokenEmbedder(HashingEmbedder):
         tokens = []
         for text in texts:
             words = _WORD.findall(text.lower()) or ["empty"]
-            ids = np.array([int.from_bytes(hashlib.blake2b(w.encode(), digest_size=3).digest(), "little") for w in words], dtype=np.int32)
+            # ids within a real vocabulary's size: saved per-id tables (document frequencies)
+            # are as long as the largest id, 133 MB a segment with 24-bit hashes
+            ids = np.array([int.from_bytes(hashlib.blake2b(w.encode(), digest_size=4).digest(), "little") % VOCABULARY for w in words], dtype=np.int32)
             tokens.append(TokenVectors(ids, self._hashed(words)))
         return vectors, tokens

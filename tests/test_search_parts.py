@@ -87,3 +87,22 @@ def test_top_keyword_documents_from_the_matching_ones_equal_a_full_sort(size, co
     positive = np.flatnonzero(values > 0)
     expected = positive[np.lexsort((positive, -values[positive]))][:k]
     np.testing.assert_array_equal(_top_positive(values, k, matching, len(columns)), expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(70_000, 300_000), st.floats(0.15, 1.0), st.integers(1, 60), st.integers(0, 2**31), st.booleans())
+def test_top_keyword_documents_by_a_sampled_threshold_equal_a_full_sort(size, positive_share, k, seed, coarse):
+    """When most documents hold a question word, a threshold from a sample of the values
+    narrows the sort; the result is still exactly the k best, ties by index (`coarse`
+    values make many ties)."""
+    from retrieval.search import _above_sampled_threshold, _top_positive
+
+    rng = np.random.default_rng(seed)
+    values = np.where(rng.random(size) < positive_share, rng.random(size), 0).astype(np.float32)
+    if coarse:
+        values = np.round(values * 20) / 20
+    matching = np.flatnonzero(values > 0)
+    assert _above_sampled_threshold(values, k) is not None  # the path under test is taken
+    positive = np.flatnonzero(values > 0)
+    expected = positive[np.lexsort((positive, -values[positive]))][:k]
+    np.testing.assert_array_equal(_top_positive(values, k, matching, 1), expected)
