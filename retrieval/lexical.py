@@ -90,16 +90,18 @@ class Lexical:
         """The documents holding any of the terms, once per term that they hold: read off
         the stored columns, so finding the best-scoring ones need not scan every document
         (at a million passages a question's terms are in about one in seven)."""
-        if self._retriever is None:
-            return np.zeros(0, dtype=np.int64)
-        vocab = self._retriever.vocab_dict
-        indices, indptr = self._retriever.scores["indices"], self._retriever.scores["indptr"]
-        columns = {vocab[t] for t in question_terms if t in vocab}
-        return np.concatenate([np.zeros(0, dtype=np.int64)] + [indices[indptr[c] : indptr[c + 1]] for c in columns])
+        held = [self.postings(term)[0] for term in set(question_terms)]
+        return np.concatenate([np.zeros(0, dtype=np.int64)] + held)
 
-    def term_scores(self, term: str) -> np.ndarray:
-        """One term's BM25 against every document, with this index's own idf."""
-        return self.scores([term])
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(documents holding the term, the BM25 score bm25s stored for each, with this
+        index's own idf): its column, without scoring every document."""
+        if self._retriever is None or term not in self._retriever.vocab_dict:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        stored = self._retriever.scores
+        column = self._retriever.vocab_dict[term]
+        start, end = stored["indptr"][column], stored["indptr"][column + 1]
+        return stored["indices"][start:end], stored["data"][start:end]
 
     def scores(self, question_terms: list[str]) -> np.ndarray:
         """BM25 of the question against every document (zeros when no term is known)."""

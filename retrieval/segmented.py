@@ -127,9 +127,7 @@ class LexicalStack:
             for i, part in enumerate(self.parts):
                 frequency = part.document_frequency(term)
                 if frequency:
-                    raw = part.term_scores(term)
-                    held = np.flatnonzero(raw)
-                    found.append((i, frequency, held, raw[held]))
+                    found.append((i, frequency, *part.postings(term)))
             live_frequency = sum(int(self.live_parts[i][held].sum()) for i, _, held, _ in found)
             if not live_frequency:
                 continue
