@@ -78,14 +78,6 @@ class Lexical:
     def k1_b(self) -> tuple[float, float]:
         return float(self._retriever.k1), float(self._retriever.b)
 
-    def document_frequency(self, term: str) -> int:
-        """How many documents hold the term: bm25s keeps one column of scores per term."""
-        if self._retriever is None or term not in self._retriever.vocab_dict:
-            return 0
-        indptr = self._retriever.scores["indptr"]
-        column = self._retriever.vocab_dict[term]
-        return int(indptr[column + 1] - indptr[column])
-
     def matching(self, question_terms: list[str]) -> np.ndarray:
         """The documents holding any of the terms, once per term that they hold: read off
         the stored columns, so finding the best-scoring ones need not scan every document
@@ -95,7 +87,8 @@ class Lexical:
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(documents holding the term, the BM25 score bm25s stored for each, with this
-        index's own idf): its column, without scoring every document."""
+        index's own idf): bm25s keeps one column of scores per term, read here without
+        scoring every document. Its length is the term's document frequency."""
         if self._retriever is None or term not in self._retriever.vocab_dict:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         stored = self._retriever.scores

@@ -125,9 +125,9 @@ class LexicalStack:
         for term, count in Counter(question_terms).items():
             found = []  # (part, its document frequency, documents holding the term, their stored scores)
             for i, part in enumerate(self.parts):
-                frequency = part.document_frequency(term)
-                if frequency:
-                    found.append((i, frequency, *part.postings(term)))
+                held, raw = part.postings(term)
+                if len(held):
+                    found.append((i, len(held), held, raw))
             live_frequency = sum(int(self.live_parts[i][held].sum()) for i, _, held, _ in found)
             if not live_frequency:
                 continue

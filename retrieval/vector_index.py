@@ -48,7 +48,6 @@ class ReducedParams:
     passages_only: bool = False  # windows left out of the graph (still in BM25 and rescoring)
 
 
-WIDE_SEARCH_UNITS = 200_000  # beyond this, search the graph 4x wider
 REDUCED_UNITS = 200_000  # beyond this, the graph holds PCA-reduced vectors
 WIDER_SEARCH_UNITS = 500_000  # beyond this, a reduced graph is searched twice as wide
 PASSAGES_ONLY_UNITS = 1_000_000  # beyond this, the graph holds whole passages only
@@ -71,19 +70,19 @@ def choose(units: int) -> tuple[str, dict[str, Any]]:
     if units <= FLAT_MAX_UNITS:
         return FLAT, {}
     if units <= REDUCED_UNITS:
-        return HNSW, default_params(HNSW, wide=units > WIDE_SEARCH_UNITS)
+        return HNSW, default_params(HNSW)
     params = ReducedParams(
         ef_search=1024 if units > WIDER_SEARCH_UNITS else 512, passages_only=units > PASSAGES_ONLY_UNITS
     )
     return REDUCED, asdict(params)
 
 
-def default_params(index_type: str, wide: bool = False) -> dict[str, Any]:
+def default_params(index_type: str) -> dict[str, Any]:
     if index_type == REDUCED:
         return asdict(ReducedParams())
     if index_type != HNSW:
         return {}
-    return asdict(HnswParams(ef_search=512) if wide else HnswParams())
+    return asdict(HnswParams())
 
 
 TRAIN_SAMPLE = 65_536  # vectors the 8-bit quantiser learns its ranges from
@@ -101,9 +100,9 @@ def build(vectors: np.ndarray, index_type: str, params: dict[str, Any], passage_
 
     # every core for the graph, even in a worker thread that answered questions on one before
     faiss.omp_set_num_threads(os.cpu_count() or 1)
-    dimension = vectors.shape[1]
     if index_type == REDUCED:
         return _build_reduced(vectors, ReducedParams(**params), passage_rows)
+    dimension = vectors.shape[1]
     if index_type == FLAT:
         index = faiss.IndexFlatIP(dimension)
     elif index_type == HNSW:

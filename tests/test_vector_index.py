@@ -21,7 +21,7 @@ def test_small_collections_are_searched_exactly_and_large_ones_by_graph():
     assert vector_index.choose(vector_index.FLAT_MAX_UNITS) == (vector_index.FLAT, {})
     kind, params = vector_index.choose(vector_index.FLAT_MAX_UNITS + 1)
     assert kind == vector_index.HNSW and params["ef_search"] >= 100
-    assert vector_index.choose(vector_index.WIDE_SEARCH_UNITS + 1)[1]["ef_search"] > params["ef_search"]
+    assert vector_index.choose(vector_index.REDUCED_UNITS + 1)[1]["ef_search"] > params["ef_search"]
 
 
 def test_very_large_collections_get_a_reduced_graph_and_then_passages_only():
