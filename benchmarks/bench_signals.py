@@ -35,7 +35,7 @@ import numpy as np
 
 from benchmarks.bench_quality import OWN_SET, REPO
 from retrieval.answer import Hit
-from retrieval.evaluation import EvalQuestion, is_right, load_questions
+from retrieval.evaluation import MRR_DEPTH, EvalQuestion, is_right, load_questions
 from retrieval.lexical import terms
 from retrieval.search import SearchSettings, _answers, _candidates, _features, _z, clean_question, encode_query, rank
 
@@ -93,21 +93,19 @@ class Collected:
 
 def collect(library, questions: list[EvalQuestion], groups: list[str]) -> Collected:
     index, embedder, settings = library.index(), library.embedder, library.search_settings
-    texts = [p.text for p in index.passages]
-    frequency: dict[str, int] = {}
-    for words in terms(texts):
-        for word in set(words):
-            frequency[word] = frequency.get(word, 0) + 1
+    passages = len(index.passages)
     out = Collected()
     for question, group in zip(questions, groups):
         query = encode_query(clean_question(question.q, settings), embedder)
         passage_bm25 = index.lexical_passages.scores(query.terms)
         window_bm25 = index.lexical_windows.scores(query.terms)
-        pool = _candidates(index, query, settings, settings.top_k, passage_bm25, window_bm25)
+        # the pool `rank` draws from when asked for MRR_DEPTH passages, as `newsbot eval` asks
+        pool = _candidates(index, query, settings, MRR_DEPTH, passage_bm25, window_bm25)
         signals = _features(index, query, pool, passage_bm25, window_bm25)
         late = index.token_store.maxsim(query.tokens, pool.tolist())
         wanted = list(dict.fromkeys(query.terms))
-        idf = np.array([math.log((len(texts) + 1) / (frequency.get(t, 0) + 0.5)) for t in wanted])
+        # document frequencies as BM25 stores them: one entry per document holding the word
+        idf = np.array([math.log((passages + 1) / (len(index.lexical_passages.matching([t])) + 0.5)) for t in wanted])
         keys, kind = key_terms(question.q), asked_kind(question.q)
         rows = []
         for row in pool.tolist():
@@ -125,11 +123,12 @@ def collect(library, questions: list[EvalQuestion], groups: list[str]) -> Collec
             signals["dense"], signals["window"], late, text_features,
         ]).astype(np.float32))
         out.right.append(np.array([is_right(Hit(index.passages[r], 0.0), question) for r in pool.tolist()]) & question.answerable)
-        shipped = rank(index, query, settings, 10)
+        right_of = dict(zip(pool.tolist(), out.right[-1]))  # every ranking orders this same pool
+        shipped = rank(index, query, settings, MRR_DEPTH)
         for depth in DEPTHS:
-            ranking = shipped if depth == settings.rerank else rank(index, query, replace(settings, rerank=depth), 10)
+            ranking = shipped if depth == settings.rerank else rank(index, query, replace(settings, rerank=depth), MRR_DEPTH)
             answered = bool(ranking.rows) and _answers(ranking, settings)
-            right = np.array([is_right(Hit(index.passages[r], 0.0), question) for r in ranking.rows[:10]]) & question.answerable
+            right = np.array([right_of[r] for r in ranking.rows[:MRR_DEPTH]], dtype=bool)
             out.shipped[depth].append((right, answered))
         out.best.append(out.candidates[-1][int(np.flatnonzero(pool == shipped.rows[0])[0])])
         out.answerable.append(question.answerable)
