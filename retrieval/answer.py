@@ -16,12 +16,15 @@ class Hit:
     0.3 unrelated. Hits are ordered by the reranker, which weighs more than this score.
     `highlight` is the (start, end) span in `passage.text` of the sentence that best answers;
     `also` holds near-identical passages from other articles (the same quote, reported twice).
+    `relevance` (0..1) is the calibrated chance that this passage answers the question: it
+    falls with rank and is what every face shows (see README, "Relevance").
     """
 
     passage: Paragraph
     score: float
     highlight: tuple[int, int] | None = None
     also: tuple[Paragraph, ...] = ()
+    relevance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,12 @@ class Answer:
     """What the articles say about a question.
 
     `answered` is False when even the best hit is too weak to count as an answer; the
-    hits are then the nearest passages, which faces must label as such.
+    hits are then the nearest passages, which faces must label as such. `searched` is what
+    was actually searched when the question was read in the light of a conversation
+    (None when it was searched as asked).
     """
 
     question: str
     answered: bool
     hits: tuple[Hit, ...]
+    searched: str | None = None

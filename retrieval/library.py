@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from corpus.paragraphs import ParagraphRules
 from retrieval import builder, store
 from retrieval.answer import Answer
+from retrieval.conversation import Conversation
 from retrieval.embedder import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.search import SearchSettings, search
@@ -81,8 +82,12 @@ class Library:
             return False
         return True
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        return search(self.index(), self.embedder, question, self.search_settings, top_k)
+    def ask(self, question: str, top_k: int | None = None, conversation: Conversation | None = None) -> Answer:
+        """Answer `question`, read in the light of `conversation` (its earlier turns) if given.
+
+        The caller keeps the conversation: `conversation.followed_by(answer)` is the next one.
+        """
+        return search(self.index(), self.embedder, question, self.search_settings, top_k, conversation)
 
     def rebuild(
         self, full: bool = False, progress: builder.Progress | None = None, load: bool = True

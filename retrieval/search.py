@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.answer import Answer, Hit
+from retrieval.conversation import Conversation
 from retrieval.embedder import Embedder, TokenVectors, supports_tokens
 from retrieval.errors import RetrievalError
 from retrieval.highlight import best_sentence
@@ -75,9 +76,15 @@ def encode_query(text: str, embedder: Embedder) -> Query:
 
 
 def search(
-    index: StoredIndex, embedder: Embedder, question: str, settings: SearchSettings, top_k: int | None = None
+    index: StoredIndex,
+    embedder: Embedder,
+    question: str,
+    settings: SearchSettings,
+    top_k: int | None = None,
+    conversation: Conversation | None = None,
 ) -> Answer:
-    query = encode_query(clean_question(question, settings), embedder)
+    question = clean_question(question, settings)
+    query = encode_query(question, embedder)
     wanted = top_k or settings.top_k
     ranking = rank(index, query, settings, wanted)
     hits = _collapse_duplicates(index, query, ranking.rows, ranking.similarity, settings, wanted)
