@@ -1,12 +1,90 @@
-"""The interactive prompt: line editing and history from readline, Ctrl-D to leave."""
+"""The interactive prompt: a conversation kept between questions, a few commands, and Ctrl-C
+that cancels one question instead of the whole session, as in any REPL.
+
+Split in two so the logic is tested without a terminal: `ChatSession` turns one typed line
+into the text to print (asking with the conversation so far, or obeying a command), and
+`run_chat` is the loop around the prompt, with readline's editing and history on a terminal.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
+
+from retrieval.answer import Answer
+from retrieval.conversation import Conversation
+from retrieval.search import QuestionError
 
 HISTORY_LENGTH = 1000
+COMMANDS = ("new", "help", "quit", "exit")
+CANCELLED = "(cancelled: the conversation is as it was before that question)"
+NEW_CONVERSATION = "New conversation: earlier questions are forgotten."
+HELP = """\
+Type a question about the articles. A follow-up ("why?", "what did he say next?") is read in
+the light of the earlier questions of this conversation.
+  new          start a new conversation (forget the earlier questions)
+  help         this message
+  quit, exit   leave (so does Ctrl-D)
+Commands may start with "/" (/new). Ctrl-C cancels a question while it runs."""
+
+
+class Asks(Protocol):
+    """What the prompt needs from a `Library`: tests pass a real one, never a stand-in."""
+
+    def ask(self, question: str, top_k: int | None = None, conversation: Conversation | None = None) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str | None  # None: nothing to print (a blank line)
+    leave: bool = False
+
+
+def command(line: str) -> str | None:
+    """The command `line` names (`new`, `/New`, ` QUIT `...), or None when it is a question."""
+    word = line.strip().lower()
+    word = word[1:] if word.startswith("/") else word
+    return word if word in COMMANDS else None
+
+
+class ChatSession:
+    """One person's conversation at the prompt.
+
+    `conversation` changes only when a question is answered, as the last step, so a question
+    cancelled with Ctrl-C or refused as empty or too long leaves it as it was.
+    """
+
+    def __init__(self, library: Asks, render: Callable[[Answer], str], top_k: int | None = None):
+        self.library = library
+        self.render = render
+        self.top_k = top_k
+        self.conversation = Conversation()
+
+    def respond(self, line: str) -> Reply:
+        if not line.strip():
+            return Reply(None)
+        name = command(line)
+        if name in ("quit", "exit"):
+            return Reply(None, leave=True)
+        if name == "new":
+            self.conversation = Conversation()
+            return Reply(NEW_CONVERSATION)
+        if name == "help":
+            return Reply(HELP)
+        if line.strip().startswith("/"):
+            return Reply(f"Unknown command {line.strip().split()[0]}; type help for what you can type.")
+        return Reply(self._answer(line))
+
+    def _answer(self, question: str) -> str:
+        try:
+            answer = self.library.ask(question, self.top_k, conversation=self.conversation)
+        except QuestionError as exc:
+            return f"Error: {exc}"
+        text = self.render(answer)
+        self.conversation = self.conversation.followed_by(answer)
+        return text
 
 
 def history_path() -> Path:
@@ -14,24 +92,40 @@ def history_path() -> Path:
     return Path(state) / "newsbot" / "history"
 
 
-def run_chat(answer: Callable[[str], str], greeting: str, interactive: bool) -> None:
-    """Read questions until end of input; `answer` turns each into the text to print."""
+def run_chat(
+    session: ChatSession,
+    greeting: str,
+    interactive: bool,
+    read: Callable[[str], str] = input,
+    write: Callable[[str], None] = print,
+) -> None:
+    """Read lines until `quit` or end of input (Ctrl-D), printing each reply.
+
+    The question runs in this (the main) thread, so Ctrl-C raises KeyboardInterrupt right
+    here, around the ask, where it cancels that question and the prompt comes back.
+    """
     readline = _setup_readline() if interactive else None
-    print(greeting)
+    write(greeting)
     try:
         while True:
             try:
-                question = input("newsbot> " if interactive else "")
+                line = read("newsbot> " if interactive else "")
             except EOFError:
                 if interactive:
-                    print()
+                    write("")
                 return
-            except KeyboardInterrupt:
-                print()
+            except KeyboardInterrupt:  # at the prompt: drop the line, prompt again
+                write("")
                 continue
-            if question.strip():
-                print(answer(question))
-                print()
+            try:
+                reply = session.respond(line)
+            except KeyboardInterrupt:
+                write(f"\n{CANCELLED}\n")
+                continue
+            if reply.text is not None:
+                write(reply.text + "\n")
+            if reply.leave:
+                return
     finally:
         if readline is not None:
             _save_history(readline)

@@ -95,17 +95,24 @@ def _rebuild(library, full: bool, load: bool = True):
 @main.command()
 @click.argument("question", required=False)
 @click.option("--batch", "batch", type=click.File("r", encoding="utf-8"), help="file of questions, one a line ('-' for stdin)")
+@click.option(
+    "--conversations",
+    type=click.File("rb"),
+    help='file of conversations, one a line: {"id": str, "turns": [question, ...]} (\'-\' for stdin)',
+)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per question, one a line")
 @click.option("--top-k", type=click.IntRange(min=1), default=None, help="passages per question (default from config)")
 @config_option
 @friendly_errors
-def ask(question, batch, as_json, top_k, config_path):
+def ask(question, batch, conversations, as_json, top_k, config_path):
     """Answer QUESTION from the articles, citing the passages."""
     from bot.render_text import answer_record, error_record, render_answer, to_json_line
     from retrieval.search import QuestionError, clean_question
 
-    if (question is None) == (batch is None):
-        raise click.UsageError('give a QUESTION or --batch FILE, e.g. newsbot ask "who summoned the ambassador?"')
+    if sum(given is not None for given in (question, batch, conversations)) != 1:
+        raise click.UsageError(
+            'give one of QUESTION, --batch FILE or --conversations FILE, e.g. newsbot ask "who summoned the ambassador?"'
+        )
     library = _library(config_path)
     if question is not None:
         clean_question(question, library.search_settings)  # a bad question fails before any work
@@ -113,6 +120,9 @@ def ask(question, batch, as_json, top_k, config_path):
     if question is not None:
         answer = library.ask(question, top_k)
         click.echo(to_json_line(answer_record(answer)) if as_json else render_answer(answer, emphasis=_emphasis()))
+        return
+    if conversations is not None:
+        _ask_conversations(library, conversations, as_json, top_k)
         return
     failures = 0
     for line in batch:
@@ -129,26 +139,34 @@ def ask(question, batch, as_json, top_k, config_path):
         sys.exit(1)
 
 
+def _ask_conversations(library, stream, as_json: bool, top_k: int | None) -> None:
+    """One line out per turn (or per unreadable line), in order; exit 1 at the end if any failed."""
+    from bot.cli_conversations import failed, render_event, run_scripts
+    from bot.render_text import to_json_line
+
+    failures = 0
+    for event in run_scripts(library, stream, top_k):
+        failures += failed(event)
+        click.echo(to_json_line(event.record()) if as_json else render_event(event, emphasis=_emphasis()))
+    if failures:
+        sys.exit(1)
+
+
 @main.command()
+@click.option("--top-k", type=click.IntRange(min=1), default=None, help="passages per question (default from config)")
 @config_option
 @friendly_errors
-def chat(config_path):
-    """Ask question after question at an interactive prompt (Ctrl-D leaves)."""
-    from bot.chat import run_chat
-    from bot.render_text import render_answer
-    from retrieval.search import QuestionError
+def chat(top_k, config_path):
+    """Ask question after question at a prompt; follow-ups are read in the light of earlier ones."""
+    from bot.chat import ChatSession, run_chat
+    from bot.render_text import render_turn
 
     library = _library(config_path)
     _ensure_index(library)
     library.embedder  # load the model before the first prompt, not after the first question
-
-    def answer(question: str) -> str:
-        try:
-            return render_answer(library.ask(question), emphasis=_emphasis())
-        except QuestionError as exc:
-            return f"Error: {exc}"
-
-    run_chat(answer, "Ask about the articles; Ctrl-D to leave.", interactive=sys.stdin.isatty())
+    session = ChatSession(library, lambda answer: render_turn(answer, emphasis=_emphasis()), top_k)
+    greeting = "Ask about the articles; follow-ups continue the conversation. Type help for commands, Ctrl-D to leave."
+    run_chat(session, greeting, interactive=sys.stdin.isatty())
 
 
 @main.command()

@@ -22,6 +22,26 @@ def citation(hit: Hit) -> str:
     return f"{p.title} ({p.article}, paragraph {p.number})"
 
 
+def shown_relevance(hit: Hit) -> float:
+    """The number a person sees: the calibrated chance the passage answers, which falls with
+    rank; the cosine only for hits from a search that does not calibrate (it can rise with rank)."""
+    return hit.relevance if hit.relevance is not None else hit.score
+
+
+def searched_text(answer: Answer) -> str:
+    """What was searched: the question read in the light of the conversation, else as asked."""
+    return answer.searched if answer.searched is not None else answer.question
+
+
+def render_turn(answer: Answer, width: int = 88, emphasis: Callable[[str], str] | None = None) -> str:
+    """A conversation's answer: says what was searched when a follow-up was read differently
+    from how it was typed, so a person can tell when "why?" was understood wrongly."""
+    rendered = render_answer(answer, width, emphasis)
+    if searched_text(answer) == answer.question:
+        return rendered
+    return f"(searched: {searched_text(answer)})\n{rendered}"
+
+
 def render_answer(answer: Answer, width: int = 88, emphasis: Callable[[str], str] | None = None) -> str:
     """Plain text; `emphasis` (e.g. bold on a terminal) wraps the best-answering sentence."""
     lines: list[str] = []
@@ -30,7 +50,7 @@ def render_answer(answer: Answer, width: int = 88, emphasis: Callable[[str], str
         if answer.hits:
             lines.append(NEAREST_LABEL)
     for rank, hit in enumerate(answer.hits, start=1):
-        lines.append(f"{rank}. [{hit.score:.2f}] {citation(hit)}")
+        lines.append(f"{rank}. [{shown_relevance(hit):.2f}] {citation(hit)}")
         lines.extend(f"   also in: {p.title} ({p.article}, paragraph {p.number})" for p in hit.also)
         lines.append(_wrapped(hit, width, emphasis))
     return "\n".join(lines)
@@ -61,6 +81,7 @@ def _wrapped(hit: Hit, width: int, emphasis: Callable[[str], str] | None) -> str
 def answer_record(answer: Answer) -> dict:
     return {
         "question": answer.question,
+        "searched": searched_text(answer),
         "answered": answer.answered,
         "passages": [
             {
@@ -69,6 +90,7 @@ def answer_record(answer: Answer) -> dict:
                 "paragraph": hit.passage.number,
                 "text": hit.passage.text,
                 "score": round(hit.score, 4),
+                "relevance": round(hit.relevance, 3) if hit.relevance is not None else None,
                 "start": hit.passage.start,
                 "end": hit.passage.end,
                 "highlight": list(hit.highlight) if hit.highlight else None,
@@ -80,8 +102,11 @@ def answer_record(answer: Answer) -> dict:
 
 
 def error_record(question: str, message: str) -> dict:
-    """A batch line that could not be searched keeps its place, with the reason."""
-    return {"question": question, "answered": False, "passages": [], "error": message}
+    """A batch line that could not be searched keeps its place, with the reason.
+
+    It has every key an answer has (nothing was searched, so `searched` is null), so a tool
+    can read each line the same way."""
+    return {"question": question, "searched": None, "answered": False, "passages": [], "error": message}
 
 
 def to_json_line(record: dict) -> str:

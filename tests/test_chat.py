@@ -1,0 +1,118 @@
+"""The chat prompt's logic over a real library (fake embedder): conversation kept, commands
+obeyed and never searched, Ctrl-C cancelling one question and not the session."""
+
+import signal
+
+import pytest
+
+from bot.chat import CANCELLED, HELP, NEW_CONVERSATION, ChatSession, command, run_chat
+from bot.render_text import render_turn
+from retrieval.library import Library
+
+
+class RecordingLibrary:
+    """A real library that notes each question and the conversation it was asked with."""
+
+    def __init__(self, library: Library, interrupt_on: str | None = None):
+        self.library = library
+        self.interrupt_on = interrupt_on
+        self.asked = []
+
+    def ask(self, question, top_k=None, conversation=None):
+        if question == self.interrupt_on:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C while the search runs
+        self.asked.append((question, conversation))
+        return self.library.ask(question, top_k, conversation=conversation)
+
+
+@pytest.fixture
+def library(project):
+    library = project.library()
+    library.rebuild()
+    return library
+
+
+def chat_through(session, lines):
+    """Run the prompt over `lines` (an exception instance is raised instead of read); the output."""
+    pending = list(lines)
+    out = []
+
+    def read(prompt):
+        if not pending:
+            raise EOFError
+        line = pending.pop(0)
+        if isinstance(line, BaseException):
+            raise line
+        return line
+
+    run_chat(session, "hello", interactive=False, read=read, write=out.append)
+    return out
+
+
+@pytest.mark.parametrize("line, name", [("new", "new"), ("/NEW", "new"), ("  Help ", "help"), ("/quit", "quit"), ("EXIT", "exit")])
+def test_commands_are_recognised_in_any_case_with_or_without_a_slash(line, name):
+    assert command(line) == name
+
+
+@pytest.mark.parametrize("line", ["who summoned the ambassador?", "new ambassador", "/", "helpful"])
+def test_questions_are_not_commands(line):
+    assert command(line) is None
+
+
+def test_a_follow_up_is_asked_with_the_earlier_turn(library):
+    recorder = RecordingLibrary(library)
+    session = ChatSession(recorder, render_turn)
+    session.respond("French government summoned ambassador")
+    session.respond("why?")
+    (_, first), (_, second) = recorder.asked
+    assert not first
+    assert second.questions == ("French government summoned ambassador",)
+    assert session.conversation.questions == ("French government summoned ambassador", "why?")
+
+
+def test_new_starts_a_fresh_conversation_and_says_so(library):
+    recorder = RecordingLibrary(library)
+    session = ChatSession(recorder, render_turn)
+    session.respond("French government summoned ambassador")
+    assert session.respond("/new").text == NEW_CONVERSATION
+    session.respond("Kerry Fabius")
+    assert not recorder.asked[-1][1]
+
+
+def test_commands_are_not_searched(library):
+    recorder = RecordingLibrary(library)
+    out = chat_through(ChatSession(recorder, render_turn), ["help", "/Help", "new", "/bogus", "quit", "Kerry Fabius"])
+    assert recorder.asked == []
+    assert out.count(HELP + "\n") == 2
+    assert any("Unknown command /bogus" in text for text in out)
+
+
+def test_quit_leaves_before_later_lines(library):
+    recorder = RecordingLibrary(library)
+    chat_through(ChatSession(recorder, render_turn), ["Kerry Fabius", "Exit", "French phone calls"])
+    assert [question for question, _ in recorder.asked] == ["Kerry Fabius"]
+
+
+def test_a_bad_question_is_one_line_and_the_session_goes_on(library):
+    recorder = RecordingLibrary(library)
+    session = ChatSession(recorder, render_turn)
+    out = chat_through(session, ["Kerry Fabius", "x" * 5000, "French phone calls"])
+    errors = [text for text in out if text.startswith("Error:")]
+    assert len(errors) == 1 and len(errors[0].strip().splitlines()) == 1
+    assert session.conversation.questions == ("Kerry Fabius", "French phone calls")
+
+
+def test_ctrl_c_during_a_question_cancels_it_and_keeps_the_session(library):
+    recorder = RecordingLibrary(library, interrupt_on="slow question")
+    session = ChatSession(recorder, render_turn)
+    out = chat_through(session, ["Kerry Fabius", "slow question", "French phone calls"])
+    assert any(CANCELLED in text for text in out)
+    assert session.conversation.questions == ("Kerry Fabius", "French phone calls")
+    assert recorder.asked[-1][1].questions == ("Kerry Fabius",)  # the cancelled one left no trace
+
+
+def test_ctrl_c_at_the_prompt_gives_a_new_prompt(library):
+    recorder = RecordingLibrary(library)
+    out = chat_through(ChatSession(recorder, render_turn), [KeyboardInterrupt(), "Kerry Fabius"])
+    assert [question for question, _ in recorder.asked] == ["Kerry Fabius"]
+    assert any("1. [" in text for text in out)
