@@ -132,3 +132,44 @@ def test_every_command_has_help_and_is_in_the_readme():
     for name, command in main.commands.items():
         assert command.help, name
         assert f"newsbot {name}" in readme, f"README does not document `newsbot {name}`"
+
+
+def test_json_has_searched_and_a_relevance_per_passage(run):
+    record = json.loads(run("ask", "--json", "summoned ambassador Paris").stdout)
+    assert record["searched"] == "summoned ambassador Paris"  # no conversation: searched as asked
+    for passage in record["passages"]:
+        assert "relevance" in passage
+        assert passage["relevance"] is None or 0 <= passage["relevance"] <= 1
+
+
+def _answer(relevance, searched=None):
+    from corpus.model import Paragraph
+    from retrieval.answer import Answer, Hit
+
+    passage = Paragraph("a.txt", "Title", 2, "The ambassador was summoned.", 0, 28)
+    return Answer("why?", True, (Hit(passage, 0.4449, relevance=relevance),), searched=searched)
+
+
+@pytest.mark.parametrize("relevance, shown", [(0.8333, "[0.83]"), (None, "[0.44]")])
+def test_terminal_shows_relevance_or_else_the_score(relevance, shown):
+    from bot.render_text import render_answer
+
+    assert render_answer(_answer(relevance)).splitlines()[0] == f"1. {shown} Title (a.txt, paragraph 2)"
+
+
+def test_json_relevance_is_rounded_and_score_keeps_the_cosine():
+    from bot.render_text import answer_record
+
+    passage = answer_record(_answer(0.83337, searched="why was the ambassador summoned?"))["passages"][0]
+    assert (passage["relevance"], passage["score"]) == (0.833, 0.4449)
+
+
+def test_searched_is_what_was_searched_and_question_is_as_asked():
+    from bot.render_text import answer_record, render_turn
+
+    record = answer_record(_answer(None, searched="why was the ambassador summoned?"))
+    assert (record["question"], record["searched"]) == ("why?", "why was the ambassador summoned?")
+    assert render_turn(_answer(None, searched="why was the ambassador summoned?")).startswith(
+        "(searched: why was the ambassador summoned?)\n1. "
+    )
+    assert render_turn(_answer(None)).startswith("1. ")
