@@ -13,8 +13,6 @@ import os
 import re
 import signal
 import sys
-import time
-from typing import Awaitable, Callable
 
 import aiohttp
 import discord
@@ -22,9 +20,20 @@ from discord.ext import commands
 
 from bot.app import open_library
 from bot.config import Config, DiscordSettings
-from bot.discord_commands import InteractionReply, MessageReply, NewsCog, NewsTree, Reply
-from bot.discord_input import HELP_COMMAND, SYNC_COMMAND, UserCooldown, has_words, is_command, plain_question
+from bot.discord_commands import MessageReply, NewsCog, NewsTree, Reply
+from bot.discord_conversations import Conversations
+from bot.discord_input import (
+    HELP_COMMAND,
+    NEW_COMMAND,
+    SYNC_COMMAND,
+    UserCooldown,
+    has_words,
+    is_command,
+    plain_question,
+)
+from bot.discord_reindex import Reindexing
 from bot.discord_render import (
+    AFRESH_TEXT,
     NO_WORDS_TEXT,
     SYNC_REFUSED_TEXT,
     UNEXPECTED_TEXT,
@@ -32,16 +41,12 @@ from bot.discord_render import (
     cooldown_text,
     help_text,
     problem_text,
-    progress_text,
-    rebuild_busy_text,
-    rebuild_done_text,
-    reindex_refused_text,
     synced_text,
 )
 from bot.discord_views import PagerView
 from corpus.errors import CorpusError
 from retrieval.answer import Answer
-from retrieval.builder import BuildReport
+from retrieval.conversation import Conversation
 from retrieval.errors import RetrievalError
 from retrieval.library import Library
 from retrieval.search import QuestionError, clean_question
@@ -50,7 +55,6 @@ log = logging.getLogger("newsbot.discord")
 
 TOKEN_ENV = "DISCORD_TOKEN"
 MAX_PAGES = 5  # "More results" pages further than top_k, up to this many pages
-PROGRESS_INTERVAL = 2.0  # seconds between progress edits; Discord rate-limits faster edits
 
 # What the invite link asks for; docs/discord.md explains each one.
 INVITE_PERMISSIONS = discord.Permissions(
@@ -61,9 +65,6 @@ INVITE_PERMISSIONS = discord.Permissions(
     read_message_history=True,
 )
 INVITE_SCOPES = ("bot", "applications.commands")
-
-Show = Callable[[str], Awaitable[None]]
-
 
 def bot_intents() -> discord.Intents:
     """No privileged intent: mentions and DMs carry their text without message content."""
@@ -79,6 +80,7 @@ class NewsBot(commands.Bot):
         top_k: int,
         sync_commands: bool = False,
         owner_ids: set[int] | None = None,
+        conversations: Conversations | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -93,7 +95,8 @@ class NewsBot(commands.Bot):
         self.page_size = top_k
         self.sync_on_start = sync_commands
         self.cooldown = UserCooldown(settings.cooldown_seconds)
-        self.rebuild_started_by: str | None = None
+        self.conversations = conversations or Conversations()
+        self.reindexing = Reindexing(self)
 
     async def setup_hook(self) -> None:
         log.info("loading the index and the model")
@@ -119,12 +122,25 @@ class NewsBot(commands.Bot):
             synced = await self.tree.sync()
         return len(synced), guild_id
 
-    async def ask(self, question: str) -> Answer:
+    async def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
         """The search, in a worker thread: embedding takes long enough to stall the heartbeat."""
-        return await asyncio.to_thread(self.library.ask, question, self.page_size * MAX_PAGES)
+        return await asyncio.to_thread(self.library.ask, question, self.page_size * MAX_PAGES, conversation)
 
-    async def respond(self, reply: Reply, asker: discord.abc.User, text: str) -> None:
-        """Answer a question however it was asked: checks first, then search, then the pages."""
+    async def respond(
+        self,
+        reply: Reply,
+        asker: discord.abc.User,
+        channel_id: int,
+        text: str,
+        *,
+        replying_to: int | None = None,
+        afresh: bool = False,
+    ) -> None:
+        """Answer a question however it was asked: checks first, then search, then the pages.
+
+        The question continues the conversation `replying_to` (an answer's message id) ended,
+        else the asker's own in this channel, unless `afresh`.
+        """
         question = plain_question(text)
         try:
             clean_question(question, self.library.search_settings)
@@ -138,63 +154,32 @@ class NewsBot(commands.Bot):
         if wait > 0:
             await reply.refuse(cooldown_text(wait))
             return
+        if afresh:
+            self.conversations.start_afresh(asker.id, channel_id)
+        before = self.conversations.before(asker.id, channel_id, None if afresh else replying_to)
         await reply.working()
         try:
-            answer = await self.ask(question)
+            answer = await self.ask(question, before)
         except RetrievalError as error:
             await reply.say(problem_text(str(error)))
             return
-        log.info("question from %s (%d chars): answered=%s", asker.id, len(question), answer.answered)
+        turn = len(before.turns) + 1
+        log.info("question from %s (%d chars, turn %d): answered=%s", asker.id, len(question), turn, answer.answered)
+        after = before.followed_by(answer)
+        self.conversations.record(asker.id, channel_id, after)
+        message = await self.send_answer(reply, answer, asker.id)
+        self.conversations.record_answer(message.id, after)
+
+    async def send_answer(self, reply: Reply, answer: Answer, asker_id: int) -> discord.Message:
         pages = answer_pages(answer, self.page_size)
-        view = PagerView(pages, asker.id) if len(pages) > 1 else None
+        view = PagerView(pages, asker_id) if len(pages) > 1 else None
         message = await reply.send(pages[0], view)
         if view is not None:
             view.message = message
-
-    async def may_reindex(self, user: discord.abc.User) -> bool:
-        if await self.is_owner(user):
-            return True
-        role = self.settings.reindex_role
-        return bool(role) and isinstance(user, discord.Member) and any(r.name == role for r in user.roles)
+        return message
 
     async def reindex(self, interaction: discord.Interaction, full: bool) -> None:
-        if not await self.may_reindex(interaction.user):
-            await InteractionReply(interaction).refuse(reindex_refused_text(self.settings.reindex_role))
-            return
-        if self.rebuild_started_by is not None:
-            await InteractionReply(interaction).refuse(rebuild_busy_text(self.rebuild_started_by))
-            return
-        self.rebuild_started_by = interaction.user.display_name
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            show = InteractionReply(interaction).edit
-            try:
-                report, seconds = await self.rebuild_index(full, show)
-            except (RetrievalError, CorpusError) as error:
-                await show(problem_text(str(error)))
-            else:
-                log.info("index rebuilt by %s: %s", interaction.user.id, report.summary())
-                await show(rebuild_done_text(report, seconds))
-        finally:
-            self.rebuild_started_by = None
-
-    async def rebuild_index(self, full: bool, show: Show) -> tuple[BuildReport, float]:
-        """Rebuild in a worker thread, showing progress; questions keep using the old index."""
-        latest = [(0, 0)]
-
-        def progress(done: int, total: int) -> None:  # called from the worker thread
-            latest[0] = (done, total)
-
-        started = time.perf_counter()
-        await show(progress_text(0, 0))
-        job = asyncio.ensure_future(asyncio.to_thread(self.library.rebuild, full, progress))
-        shown = progress_text(0, 0)
-        while not (await asyncio.wait({job}, timeout=PROGRESS_INTERVAL))[0]:
-            text = progress_text(*latest[0])
-            if text != shown:
-                await show(text)
-                shown = text
-        return job.result(), time.perf_counter() - started
+        await self.reindexing.run(interaction, full)
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or not self._addressed(message):
@@ -209,9 +194,24 @@ class NewsBot(commands.Bot):
             await reply.say(UNEXPECTED_TEXT)
 
     def _addressed(self, message: discord.Message) -> bool:
-        """A DM, or a message that @-mentions the bot in its text (a reply that pings it is not)."""
+        """A DM, a message that @-mentions the bot in its text, or a reply to the bot that pings it.
+
+        Without the Message Content intent only these carry their text; a reply with the ping
+        turned off arrives empty, so it is not taken for a question.
+        """
         assert self.user is not None
-        return message.guild is None or re.search(rf"<@!?{self.user.id}>", message.content) is not None
+        if message.guild is None or re.search(rf"<@!?{self.user.id}>", message.content):
+            return True
+        return self.user in message.mentions and self._replies_to_me(message)
+
+    def _replies_to_me(self, message: discord.Message) -> bool:
+        reference = message.reference
+        if reference is None or reference.message_id is None:
+            return False
+        replied = reference.resolved
+        if isinstance(replied, discord.Message):
+            return replied.author.id == self.user.id  # type: ignore[union-attr]
+        return self.conversations.knows_answer(reference.message_id)
 
     async def handle_message(self, message: discord.Message, reply: MessageReply) -> None:
         question = plain_question(message.content)
@@ -220,8 +220,12 @@ class NewsBot(commands.Bot):
             await reply.refuse(help_text(self.user.display_name))
         elif is_command(question, SYNC_COMMAND):
             await self.sync_by_owner(message.author, reply)
+        elif is_command(question, NEW_COMMAND):
+            self.conversations.start_afresh(message.author.id, message.channel.id)
+            await reply.refuse(AFRESH_TEXT)
         else:
-            await self.respond(reply, message.author, question)
+            replying_to = message.reference.message_id if message.reference is not None else None
+            await self.respond(reply, message.author, message.channel.id, question, replying_to=replying_to)
 
     async def sync_by_owner(self, user: discord.abc.User, reply: Reply) -> None:
         if not await self.is_owner(user):

@@ -106,9 +106,14 @@ class NewsCog(commands.Cog):
     @app_commands.describe(
         question="What you want to know, e.g. who summoned the ambassador?",
         private="Show the answer to you only",
+        new="Start a new conversation: don't read this as a follow-up to your earlier questions",
     )
-    async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
-        await self.bot.respond(InteractionReply(interaction, private), interaction.user, question)
+    async def ask(
+        self, interaction: discord.Interaction, question: str, private: bool = False, new: bool = False
+    ) -> None:
+        reply = InteractionReply(interaction, private)
+        channel_id = interaction.channel_id or interaction.user.id
+        await self.bot.respond(reply, interaction.user, channel_id, question, afresh=new)
 
     @app_commands.command(name="sources", description="List the articles the answers come from")
     async def sources(self, interaction: discord.Interaction) -> None:

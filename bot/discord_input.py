@@ -14,6 +14,7 @@ _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 SYNC_COMMAND = "sync"
 HELP_COMMAND = "help"
+NEW_COMMAND = "new"  # start a conversation afresh: the next question is not a follow-up
 
 
 def plain_question(text: str) -> str:

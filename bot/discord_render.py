@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 import discord
 
+from bot.discord_conversations import CONVERSATION_MINUTES
 from retrieval.answer import Answer, Hit
 from retrieval.builder import BuildReport
 from retrieval.library import Source
@@ -29,6 +30,7 @@ EMBED_TOTAL_LIMIT = 6000
 MAX_PASSAGES_PER_PAGE = 10  # Discord allows 25 fields; more than 10 passages is a wall of text.
 SOURCES_PER_PAGE = 10
 ELLIPSIS = "…"
+SEARCHED_LIMIT = 300  # a footer may hold 2048; what was searched is a hint, not the answer
 
 ANSWER_COLOUR = discord.Colour.blurple()
 NO_ANSWER_COLOUR = discord.Colour.light_grey()
@@ -171,14 +173,38 @@ def _answer_page(answer: Answer, hits: Sequence[Hit], first: int, page: int, pag
             ),
             colour=NO_ANSWER_COLOUR,
         )
-    if pages > 1:
-        embed.set_footer(text=f"Passages {first}–{first + len(hits) - 1} of {len(answer.hits)} · page {page} of {pages}")
+    footer = [f"Passages {first}–{first + len(hits) - 1} of {len(answer.hits)} · page {page} of {pages}"] if pages > 1 else []
+    searched = searched_text(answer)
+    if searched:
+        footer.append(searched)
+    if footer:
+        embed.set_footer(text=" · ".join(footer))
     names = [_passage_name(hit, rank, answer.answered) for rank, hit in enumerate(hits, start=first)]
     room = EMBED_TOTAL_LIMIT - len(embed) - sum(map(len, names))
     value_limit = min(FIELD_VALUE_LIMIT, room // max(len(hits), 1))
     for name, hit in zip(names, hits):
         embed.add_field(name=name, value=passage_value(hit, answer.question, value_limit), inline=False)
     return embed
+
+
+def searched_text(answer: Answer) -> str | None:
+    """The "searched: …" footer, when a follow-up was searched as something other than what was typed.
+
+    It shows how the bot read "why?" in the light of the conversation; it is shown in a
+    footer, which Discord does not render as Markdown, so neutralising is enough.
+    """
+    if answer.searched is None:
+        return None
+    searched = " ".join(answer.searched.split())
+    if not searched or searched.casefold() == " ".join(answer.question.split()).casefold():
+        return None
+    return f"searched: {cut_at_word(neutralise(searched), SEARCHED_LIMIT)}"
+
+
+def relevance(hit: Hit) -> float:
+    """The number shown beside a passage: the calibrated relevance, as the CLI and JSON show it,
+    or the cosine score when the search gave none."""
+    return hit.relevance if hit.relevance is not None else hit.score
 
 
 def _passage_name(hit: Hit, rank: int, answered: bool) -> str:
@@ -190,7 +216,7 @@ def _passage_name(hit: Hit, rank: int, answered: bool) -> str:
 def passage_value(hit: Hit, question: str, limit: int = FIELD_VALUE_LIMIT) -> str:
     """The quoted, highlighted passage and its citation line, in at most `limit` characters."""
     file_name = neutralise(hit.passage.article).replace("`", "'")
-    citation = f"\n`{file_name}` · relevance {hit.score:.2f}"
+    citation = f"\n`{file_name}` · relevance {relevance(hit):.2f}"
 
     def render(text: str) -> str:
         lines = emphasise_best_sentence(text, hit.highlight, question).split("\n")
@@ -269,10 +295,14 @@ def help_text(bot_name: str) -> str:
     return (
         f"👋 Ask me about the news articles: mention me with a question, like "
         f"“@{name} who summoned the ambassador?”, send me a direct message, or use `/ask`. "
-        "`/sources` lists the articles I have read."
+        "`/sources` lists the articles I have read.\n"
+        f"Follow-up questions (“why?”) continue your conversation in this channel for "
+        f"{CONVERSATION_MINUTES} minutes, or whenever you reply to one of my answers and mention me. "
+        f"To start afresh, say “@{name} new” (in a DM just “new”) or use `/ask` with `new: True`."
     )
 
 
+AFRESH_TEXT = "🆕 Starting afresh: your next question here is not read as a follow-up to the earlier ones."
 NO_WORDS_TEXT = "🤔 I need a question in words, like “who summoned the ambassador?”."
 UNEXPECTED_TEXT = "💥 Something went wrong on my side; it has been logged. Please try again in a moment."
 NOT_YOUR_PAGES_TEXT = "These results belong to someone else's question: ask your own with `/ask`."

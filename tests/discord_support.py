@@ -16,6 +16,8 @@ import simcord
 from bot.app import open_library
 from bot.config import Config
 from bot.discord_app import NewsBot
+from retrieval.answer import Answer
+from retrieval.conversation import Conversation
 from retrieval.library import Library
 from tests.conftest import SHIPPED_ARTICLES
 from tests.conftest import write_config as write_base_config
@@ -41,6 +43,36 @@ def fake_library(config: Config, embedder: HashingEmbedder | None = None) -> Lib
     library = open_library(config, embedder_factory=lambda: embedder)
     library.rebuild()
     return library
+
+
+class RecordingLibrary(Library):
+    """The real library on the fake model, noting the conversation each question came in."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked: list[tuple[str, Conversation | None]] = []
+
+    def ask(self, question: str, top_k: int | None = None, conversation: Conversation | None = None) -> Answer:
+        self.asked.append((question, conversation))
+        return super().ask(question, top_k, conversation)
+
+    def conversation_of(self, question: str) -> Conversation | None:
+        """The conversation the last asking of `question` was read in."""
+        return next(conversation for asked, conversation in reversed(self.asked) if asked == question)
+
+
+def recording_library(config: Config) -> RecordingLibrary:
+    """Built as `open_library` builds one for tests: the fake model for questions and builds."""
+    built = fake_library(config)
+    embedder = built.embedder
+    return RecordingLibrary(
+        corpus_dirs=config.corpus_dirs,
+        index_dir=config.index_dir,
+        rules=config.paragraphs,
+        search_settings=built.search_settings,
+        embedder_factory=lambda: embedder,
+        model_name=config.model,
+    )
 
 
 class GatedEmbedder(HashingEmbedder):
@@ -84,6 +116,14 @@ class World:
 
     async def mention(self, who: simcord.MemberActor, text: str) -> discord.Message:
         await who.send(self.channel, f"{self.bot.user.mention} {text}")
+        return self.bots_last_message()
+
+    async def reply(self, who: simcord.MemberActor, to: discord.Message, text: str) -> discord.Message:
+        """A Discord reply to `to`, pinging its author (Discord's default), without an @-mention in the text."""
+        await who.send(self.channel, text, reply_to=to)
+        return self.bots_last_message()
+
+    def bots_last_message(self) -> discord.Message:
         reply = self.channel.last_message
         assert reply is not None and reply.author.id == self.bot.user.id
         return reply

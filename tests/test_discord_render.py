@@ -30,8 +30,11 @@ from retrieval.library import Source
 ZWSP = "\u200b"
 
 
-def hit(text: str, score: float = 0.6789, number: int = 2, title: str = "Envoy summoned") -> Hit:
-    return Hit(Paragraph(article="a.txt", title=title, number=number, text=text, start=0, end=len(text)), score)
+def hit(
+    text: str, score: float = 0.6789, number: int = 2, title: str = "Envoy summoned", relevance: float | None = None
+) -> Hit:
+    passage = Paragraph(article="a.txt", title=title, number=number, text=text, start=0, end=len(text))
+    return Hit(passage, score, relevance=relevance)
 
 
 @pytest.mark.parametrize(
@@ -106,6 +109,37 @@ def test_fit_cuts_the_text_not_the_markdown():
 def test_passage_value_quotes_highlights_and_cites():
     value = passage_value(hit("Paris summoned the U.S. ambassador.\nOn Monday."), "who summoned the ambassador?")
     assert value == "> Paris **summoned** the U.S. **ambassador**.\n> On Monday.\n`a.txt` · relevance 0.68"
+
+
+def test_passage_value_shows_the_calibrated_relevance_when_search_gives_one():
+    value = passage_value(hit("Paris summoned the envoy.", score=0.41, relevance=0.834), "who summoned?")
+    assert value.endswith("\n`a.txt` · relevance 0.83")
+
+
+def test_what_was_searched_for_a_follow_up_is_in_the_footer():
+    answer = Answer("why?", True, (hit("Because of the spying."),), searched="why was the U.S. ambassador summoned?")
+    [page] = answer_pages(answer, per_page=3)
+    assert page.footer.text == "searched: why was the U.S. ambassador summoned?"
+
+
+def test_the_footer_keeps_the_page_and_adds_what_was_searched():
+    hits = tuple(hit(f"passage {i}", number=i) for i in range(1, 5))
+    pages = answer_pages(Answer("why?", True, hits, searched="why summoned?"), per_page=3)
+    assert pages[1].footer.text == "Passages 4–4 of 4 · page 2 of 2 · searched: why summoned?"
+
+
+@pytest.mark.parametrize("searched", [None, "who summoned the ambassador?", "  Who summoned  the ambassador? "])
+def test_nothing_is_said_when_the_question_was_searched_as_asked(searched):
+    answer = Answer("who summoned the ambassador?", True, (hit("Paris summoned."),), searched=searched)
+    [page] = answer_pages(answer, per_page=3)
+    assert page.footer.text is None
+
+
+def test_what_was_searched_cannot_ping_and_stays_short():
+    searched = "why did @everyone <@&123> " + "word " * 1000
+    [page] = answer_pages(Answer("why?", True, (hit("Text."),), searched=searched), per_page=3)
+    assert page.footer.text.startswith(f"searched: why did @{ZWSP}everyone <{ZWSP}@&123> word")
+    assert page.footer.text.endswith("…") and len(page.footer.text) <= len("searched: ") + 300
 
 
 def test_answered_page():

@@ -1,0 +1,123 @@
+"""Which conversation a question on Discord continues: pure, and tested without Discord.
+
+A follow-up ("why?") only makes sense in the light of the turns before it, so the bot keeps a
+`Conversation` per person and place: the key is (user id, channel id), where a DM and a thread
+are channels of their own. Two people in one channel never share one, because whose earlier
+question "he" refers to depends on who is asking.
+
+A conversation ends by itself after `CONVERSATION_MINUTES` without a question, since a question
+asked much later is rarely a follow-up, and the oldest are dropped beyond `MAX_CONVERSATIONS`,
+so memory stays bounded however many people ask. A Discord reply to one of the bot's answers
+says exactly which conversation it continues, however old: the bot remembers the conversation
+each of its last `MAX_ANSWERS` answers ended, and the person replying continues from there in a
+conversation of their own (a `Conversation` is a frozen value, so nothing is shared but a copy).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Callable, Generic, Hashable, TypeVar
+
+from retrieval.conversation import Conversation
+
+CONVERSATION_MINUTES = 10
+MAX_CONVERSATIONS = 1000
+MAX_ANSWERS = 1000
+
+Key = TypeVar("Key", bound=Hashable)
+Value = TypeVar("Value")
+Clock = Callable[[], float]
+
+
+class Recent(Generic[Key, Value]):
+    """A mapping that keeps the `max_count` most recently stored items, each for `max_age` seconds.
+
+    Items are kept in the order they were last stored, so the expired ones are always at the
+    front and are dropped as new ones arrive, not only when looked up.
+    """
+
+    def __init__(self, max_count: int, max_age: float | None = None, clock: Clock | None = None) -> None:
+        if max_count < 1:
+            raise ValueError("max_count must be at least 1")
+        self.max_count = max_count
+        self.max_age = max_age
+        self._clock = clock
+        self._items: OrderedDict[Key, tuple[float, Value]] = OrderedDict()
+
+    def now(self) -> float:
+        # looked up on each call, not bound once, so simcord's virtual clock reaches it
+        return self._clock() if self._clock is not None else time.monotonic()
+
+    def get(self, key: Key) -> Value | None:
+        stored = self._items.get(key)
+        if stored is None:
+            return None
+        if self._expired(stored[0], self.now()):
+            del self._items[key]
+            return None
+        return stored[1]
+
+    def put(self, key: Key, value: Value) -> None:
+        now = self.now()
+        self._items[key] = (now, value)
+        self._items.move_to_end(key)
+        while self._items:
+            oldest_key, (stored_at, _) = next(iter(self._items.items()))
+            if len(self._items) <= self.max_count and not self._expired(stored_at, now):
+                break
+            del self._items[oldest_key]
+
+    def pop(self, key: Key) -> None:
+        self._items.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _expired(self, stored_at: float, now: float) -> bool:
+        return self.max_age is not None and now - stored_at > self.max_age
+
+
+class Conversations:
+    """Every conversation the bot is in, by (user id, channel id), and those its answers ended."""
+
+    def __init__(
+        self,
+        idle_seconds: float = CONVERSATION_MINUTES * 60,
+        max_conversations: int = MAX_CONVERSATIONS,
+        max_answers: int = MAX_ANSWERS,
+        clock: Clock | None = None,
+    ) -> None:
+        self._by_person: Recent[tuple[int, int], Conversation] = Recent(max_conversations, idle_seconds, clock)
+        self._by_answer: Recent[int, Conversation] = Recent(max_answers, None, clock)
+
+    def before(self, user_id: int, channel_id: int, replying_to: int | None = None) -> Conversation:
+        """The conversation a question continues: the replied-to answer's, else the user's own here.
+
+        A reply to a message that is not one of the remembered answers (someone else's message,
+        or an answer from before a restart) continues the user's own conversation, if any.
+        """
+        if replying_to is not None:
+            answered = self._by_answer.get(replying_to)
+            if answered is not None:
+                return answered
+        return self._by_person.get((user_id, channel_id)) or Conversation()
+
+    def record(self, user_id: int, channel_id: int, conversation: Conversation) -> None:
+        """The user's conversation here after a turn; the idle time starts again."""
+        self._by_person.put((user_id, channel_id), conversation)
+
+    def record_answer(self, message_id: int, conversation: Conversation) -> None:
+        """The conversation the answer in `message_id` ended, for replies to it."""
+        self._by_answer.put(message_id, conversation)
+
+    def knows_answer(self, message_id: int) -> bool:
+        return self._by_answer.get(message_id) is not None
+
+    def start_afresh(self, user_id: int, channel_id: int) -> None:
+        self._by_person.pop((user_id, channel_id))
+
+    @property
+    def people(self) -> int:
+        """How many conversations are held now (expired ones may linger until the next record)."""
+        return len(self._by_person)
