@@ -1,8 +1,10 @@
 """The Discord face: the bot, its lifecycle and `run_discord`, which `newsbot discord` calls.
 
 The bot holds no search logic: every question goes to the same `Library.ask` the CLI uses,
-run in a worker thread so the gateway heartbeat never waits for the model, and every reply
-is built by the pure functions of `bot.discord_render`.
+run in a worker thread so the gateway heartbeat never waits for the model, in the
+conversation `bot.discord_conversations` picks for it (the asker's own in that channel, or
+the one a replied-to answer ended), and every reply is built by the pure functions of
+`bot.discord_render`.
 """
 
 from __future__ import annotations
@@ -142,17 +144,9 @@ class NewsBot(commands.Bot):
         else the asker's own in this channel, unless `afresh`.
         """
         question = plain_question(text)
-        try:
-            clean_question(question, self.library.search_settings)
-        except QuestionError as error:
-            await reply.refuse(problem_text(str(error)))
-            return
-        if not has_words(question):
-            await reply.refuse(NO_WORDS_TEXT)
-            return
-        wait = self.cooldown.retry_after(asker.id)
-        if wait > 0:
-            await reply.refuse(cooldown_text(wait))
+        refusal = self._refusal(question, asker.id)
+        if refusal is not None:
+            await reply.refuse(refusal)
             return
         if afresh:
             self.conversations.start_afresh(asker.id, channel_id)
@@ -169,6 +163,17 @@ class NewsBot(commands.Bot):
         self.conversations.record(asker.id, channel_id, after)
         message = await self.send_answer(reply, answer, asker.id)
         self.conversations.record_answer(message.id, after)
+
+    def _refusal(self, question: str, asker_id: int) -> str | None:
+        """Why the question is not searched, if it is not; only a searched question costs a cooldown."""
+        try:
+            clean_question(question, self.library.search_settings)
+        except QuestionError as error:
+            return problem_text(str(error))
+        if not has_words(question):
+            return NO_WORDS_TEXT
+        wait = self.cooldown.retry_after(asker_id)
+        return cooldown_text(wait) if wait > 0 else None
 
     async def send_answer(self, reply: Reply, answer: Answer, asker_id: int) -> discord.Message:
         pages = answer_pages(answer, self.page_size)
@@ -210,7 +215,8 @@ class NewsBot(commands.Bot):
             return False
         replied = reference.resolved
         if isinstance(replied, discord.Message):
-            return replied.author.id == self.user.id  # type: ignore[union-attr]
+            assert self.user is not None
+            return replied.author.id == self.user.id
         return self.conversations.knows_answer(reference.message_id)
 
     async def handle_message(self, message: discord.Message, reply: MessageReply) -> None:

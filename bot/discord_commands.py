@@ -112,8 +112,7 @@ class NewsCog(commands.Cog):
         self, interaction: discord.Interaction, question: str, private: bool = False, new: bool = False
     ) -> None:
         reply = InteractionReply(interaction, private)
-        channel_id = interaction.channel_id or interaction.user.id
-        await self.bot.respond(reply, interaction.user, channel_id, question, afresh=new)
+        await self.bot.respond(reply, interaction.user, interaction.channel_id or 0, question, afresh=new)
 
     @app_commands.command(name="sources", description="List the articles the answers come from")
     async def sources(self, interaction: discord.Interaction) -> None:

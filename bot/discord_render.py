@@ -296,8 +296,9 @@ def help_text(bot_name: str) -> str:
         f"👋 Ask me about the news articles: mention me with a question, like "
         f"“@{name} who summoned the ambassador?”, send me a direct message, or use `/ask`. "
         "`/sources` lists the articles I have read.\n"
-        f"Follow-up questions (“why?”) continue your conversation in this channel for "
-        f"{CONVERSATION_MINUTES} minutes, or whenever you reply to one of my answers and mention me. "
+        f"Follow-up questions (“why?”) continue your conversation here until you are quiet for "
+        f"{CONVERSATION_MINUTES} minutes; replying to one of my answers and mentioning me continues "
+        "that answer's conversation. "
         f"To start afresh, say “@{name} new” (in a DM just “new”) or use `/ask` with `new: True`."
     )
 

@@ -99,6 +99,15 @@ async def test_a_reply_to_an_ask_answer_that_mentions_the_bot_continues_it(recor
     assert library.conversation_of(WHY).questions == (SUMMONED,)
 
 
+async def test_a_reply_to_an_ask_answer_without_a_mention_gets_help_not_a_guess(recorded):
+    library: RecordingLibrary = recorded[0]
+    async with running(*recorded) as world:
+        result = await world.ask(world.alice, SUMMONED)
+        said = await world.reply(world.alice, result.response.message, WHY)
+    assert said.content.startswith("👋 Ask me about the news articles")
+    assert [question for question, _ in library.asked] == [SUMMONED]
+
+
 async def test_someone_elses_reply_continues_a_copy_of_the_conversation(recorded):
     library: RecordingLibrary = recorded[0]
     async with running(*recorded) as world:
@@ -164,6 +173,6 @@ async def test_a_conversation_ends_after_the_idle_minutes(recorded, minutes, con
 async def test_help_says_how_to_follow_up_and_start_afresh(recorded):
     async with running(*recorded) as world:
         said = await world.mention(world.alice, "help")
-    assert f"continue your conversation in this channel for {CONVERSATION_MINUTES} minutes" in said.content
+    assert f"continue your conversation here until you are quiet for {CONVERSATION_MINUTES} minutes" in said.content
     assert f"“@{world.bot.user.display_name} new”" in said.content
     assert "`new: True`" in said.content
