@@ -4,7 +4,7 @@ Two articles that report one statement quote it inside different text of their o
 passage vectors differ (the Obama-Hollande statement in two articles on the shipped corpus)
 and a cosine cut-off never merged them. What they do share is the statement itself, word for
 word up to case, punctuation ("-" for "--") and a word or two. So: fold both passages to
-lower-case word sequences, find the runs of words they share in order, and call them the same
+lower-case word sequences, find the runs of three or more words they share, and call them the same
 statement when those runs cover nearly all of one sentence or quotation (of at least
 `MIN_WORDS` words) of either passage, or nearly all of one whole passage.
 
