@@ -37,7 +37,9 @@ from benchmarks.bench_quality import OWN_SET, REPO
 from retrieval.answer import Hit
 from retrieval.evaluation import MRR_DEPTH, EvalQuestion, is_right, load_questions
 from retrieval.lexical import terms
-from retrieval.search import SearchSettings, _answers, _candidates, _features, _z, clean_question, encode_query, rank
+from retrieval.ranking import candidates as _candidates, encode_query, features as _features, rank, z_scores as _z
+from retrieval.relevance import judge
+from retrieval.search import SearchSettings, clean_question
 
 RESULTS = REPO / "benchmarks" / "results"
 FOLDS = 4
@@ -127,7 +129,7 @@ def collect(library, questions: list[EvalQuestion], groups: list[str]) -> Collec
         shipped = rank(index, query, settings, MRR_DEPTH)
         for depth in DEPTHS:
             ranking = shipped if depth == settings.rerank else rank(index, query, replace(settings, rerank=depth), MRR_DEPTH)
-            answered = bool(ranking.rows) and _answers(ranking, settings)
+            answered = bool(ranking.rows) and judge(index, question, None, ranking, None, settings, 3).answered
             right = np.array([right_of[r] for r in ranking.rows[:MRR_DEPTH]], dtype=bool)
             out.shipped[depth].append((right, answered))
         out.best.append(out.candidates[-1][int(np.flatnonzero(pool == shipped.rows[0])[0])])
@@ -202,12 +204,13 @@ def report(name: str, data: Collected, squad: Collected | None) -> dict:
 
 def open_for(corpus: Path | None):
     from bot.app import open_library
-    from bot.cli import _config_for_corpus, _ensure_index, _rebuild
+    from bot.cli import _ensure_index, _rebuild
+    from bot.cli_eval import config_for_corpus
     from bot.config import load_config
 
     config = load_config(None)
     if corpus is not None:
-        config = _config_for_corpus(config, corpus)
+        config = config_for_corpus(config, [corpus])
     library = open_library(config)
     _ensure_index(library)
     _rebuild(library, full=False)

@@ -220,60 +220,20 @@ def discord(sync, config_path):
 
 @main.command(name="eval")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path), help="evaluate over this folder of articles instead of the configured corpus")
+@click.option("--corpus", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="evaluate over this folder of articles instead of the configured corpus (repeat to add more)")
 @click.option("--json", "as_json", is_flag=True, help="print the figures and misses as one JSON object")
 @click.option("--min-top1", type=click.FloatRange(0, 1), default=None, help="exit 1 when top-1 falls below this")
 @click.option("--misses", type=click.IntRange(min=0), default=10, help="how many misses to list")
 @config_option
 @friendly_errors
 def evaluate(questions, corpus, as_json, min_top1, misses, config_path):
-    """Score search on a question set: top-1, top-3, MRR, refusals, misses."""
-    import json
+    """Score search on a question set or conversations: top-1, top-3, MRR, refusals, misses."""
+    from bot.cli_eval import run_evaluation
 
-    from retrieval.evaluation import MRR_DEPTH, evaluate as run_eval, load_questions
-
-    config = load_config(config_path)
-    if corpus is not None:
-        config = _config_for_corpus(config, corpus)
-    from bot.app import open_library
-
-    library = open_library(config)
-    question_set = load_questions(questions)
-    _ensure_index(library)
-    _rebuild(library, full=False)
-    report = run_eval(question_set, lambda q: library.ask(q, MRR_DEPTH), keep_misses=misses)
-    figures = report.metrics()
-    if as_json:
-        click.echo(json.dumps({"questions": str(questions), **figures, "misses": report.misses}))
-    else:
-        click.echo(render_eval(figures, report.misses))
+    figures = run_evaluation(load_config(config_path), questions, corpus, as_json, misses, _ensure_index, _rebuild)
     if min_top1 is not None and figures["top1"] < min_top1:
         click.echo(f"top-1 {figures['top1']:.3f} is below --min-top1 {min_top1}", err=True)
         sys.exit(1)
-
-
-def _config_for_corpus(config, corpus: Path):
-    """The same settings over another folder, with its own index kept beside the main one."""
-    import dataclasses
-    import hashlib
-
-    key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:12]
-    index_dir = config.index_dir.parent / f"{config.index_dir.name}-eval" / f"{corpus.name}-{key}"
-    return dataclasses.replace(config, corpus_dirs=(corpus.resolve(),), index_dir=index_dir)
-
-
-def render_eval(figures: dict, misses: list[dict]) -> str:
-    lines = [
-        f"answerable {figures['answerable']}: top-1 {figures['top1']:.3f}  top-3 {figures['top3']:.3f}  "
-        f"MRR {figures['mrr']:.3f}  false refusals {figures['false_refusal_rate']:.3f}",
-        f"unanswerable {figures['unanswerable']}: refused {figures['refusal_rate']:.3f}",
-        f"median {figures['median_seconds'] * 1000:.0f} ms per question",
-    ]
-    if misses:
-        lines.append("misses:")
-        for miss in misses:
-            lines.append(f"- {miss['question']} [{miss['why']}]\n    first: {miss['first']}\n    expected: {miss['expected']}")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -82,12 +82,15 @@ class Library:
             return False
         return True
 
-    def ask(self, question: str, top_k: int | None = None, conversation: Conversation | None = None) -> Answer:
+    def ask(
+        self, question: str, top_k: int | None = None, conversation: Conversation | None = None, ranked: bool = False
+    ) -> Answer:
         """Answer `question`, read in the light of `conversation` (its earlier turns) if given.
 
         The caller keeps the conversation: `conversation.followed_by(answer)` is the next one.
+        `ranked` (evaluation) returns `top_k` passages even where later ones don't answer.
         """
-        return search(self.index(), self.embedder, question, self.search_settings, top_k, conversation)
+        return search(self.index(), self.embedder, question, self.search_settings, top_k, conversation, ranked)
 
     def rebuild(
         self, full: bool = False, progress: builder.Progress | None = None, load: bool = True

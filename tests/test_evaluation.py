@@ -47,7 +47,7 @@ def test_metrics_over_answerable_and_unanswerable():
         EvalQuestion("none", ()),
         EvalQuestion("wrongly", ()),
     ]
-    figures = evaluate(questions, answers.__getitem__).metrics()
+    figures = evaluate(questions, answers.__getitem__)["all"].metrics()
     assert (figures["top1"], figures["top3"], figures["mrr"]) == (0.5, 1.0, 0.75)
     assert (figures["refusal_rate"], figures["false_refusal_rate"]) == (0.5, 0.0)
 

@@ -1,0 +1,64 @@
+"""From the passages search decided to show to `Hit`s: duplicates merged, answers highlighted.
+
+Two articles often report one statement (the same quote, the same agency line) inside text
+of their own; a person should see it once, citing both. A passage is merged into an earlier
+shown one from another article when their vectors are nearly identical or when
+`retrieval.duplicates.same_statement` finds the same sentence in both.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from retrieval.answer import Hit
+from retrieval.duplicates import same_statement
+from retrieval.highlight import best_sentence
+from retrieval.lexical import terms
+from retrieval.relevance import Verdict
+from retrieval.settings import SearchSettings
+from retrieval.store import StoredIndex
+
+TWIN_DEPTH = 10  # ranked passages beyond those shown that are checked for being a shown one's twin
+
+
+def hits_for(index: StoredIndex, verdict: Verdict, settings: SearchSettings) -> tuple[Hit, ...]:
+    question_terms = terms([verdict.question])[0]
+    weights = term_weights(index, question_terms)
+    kept: list[tuple[int, list[int]]] = []
+    shown = set(verdict.shown)
+    for row in verdict.rows[: len(verdict.shown) + TWIN_DEPTH]:
+        twin = next((k for k in kept if _twins(index, k[0], row, settings)), None)
+        if twin is not None:
+            twin[1].append(row)
+        elif row in shown:
+            kept.append((row, []))
+    return tuple(
+        Hit(
+            passage=index.passages[row],
+            score=verdict.similarity[row],
+            highlight=best_sentence(index.passages[row].text, question_terms, weights),
+            also=tuple(index.passages[r] for r in twins),
+            relevance=verdict.relevance.get(row),
+        )
+        for row, twins in kept
+    )
+
+
+def _twins(index: StoredIndex, first: int, later: int, settings: SearchSettings) -> bool:
+    a, b = index.passages[first], index.passages[later]
+    if a.article == b.article:
+        return False
+    start = index.data.unit_start
+    cosine = float(np.asarray(index.data.vectors[start[first]], dtype=np.float32) @ np.asarray(index.data.vectors[start[later]], dtype=np.float32))
+    return cosine >= settings.duplicate_similarity or same_statement(a.text, b.text)
+
+
+def term_weights(index: StoredIndex, question_terms: list[str]) -> dict[str, float]:
+    """Each question word's rarity among the passages (BM25's idf), for the highlight."""
+    documents = max(len(index.passages), 1)
+    return {
+        term: math.log((documents + 1) / (len(index.lexical_passages.matching([term])) + 0.5))
+        for term in set(question_terms)
+    }

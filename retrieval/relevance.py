@@ -1,0 +1,126 @@
+"""How relevant each ranked passage is, and so which ones answer and whether any does.
+
+The ranking orders passages but its scores mean nothing outside one question: z-scores over
+the candidates. Relevance is a calibrated chance that a passage answers: a logistic model
+over signals that mean the same from one question and one library to the next (the
+passage's cosine to the question, its late-interaction score, how far it falls behind the
+first passage), fitted on more than our own questions: CoQA's visible news conversations,
+SQuAD 2.0's half dev set and our set (`python -m benchmarks.fit_search` prints the weights
+and how well they are calibrated). A follow-up has its own model, over its own signals
+(`retrieval.followup`).
+
+From it, three decisions every face shares:
+- the articles answer only when the first passage's relevance reaches `ANSWER_AT`;
+- a later passage is shown only when it answers in its own right (relevance >= `SHOW_AT`):
+  fewer passages rather than padding;
+- a passage that shares no content word with the question or its conversation is never
+  shown as an answer, whatever the model says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from retrieval.answer import Answer
+from retrieval.lexical import terms
+from retrieval.ranking import Ranking
+from retrieval.settings import SearchSettings
+from retrieval.store import StoredIndex
+
+JUDGED = 10  # ranked passages whose relevance is computed: more are never shown
+
+# feature -> weight, and the intercept, fitted by benchmarks/fit_search.py
+SINGLE_WEIGHTS: dict[str, float] = {"similarity": 6.0, "late": 6.0, "behind": 0.8, "first": 0.5}
+SINGLE_BIAS = -7.0
+FOLLOWUP_WEIGHTS: dict[str, float] = {
+    "similarity_asked": 3.0, "similarity_previous": 3.0, "token_asked": 3.0, "token_previous": 3.0,
+    "behind": 0.8, "first": 0.5, "focus": 0.5, "same": 0.3,
+}
+FOLLOWUP_BIAS = -6.0
+ANSWER_AT = 0.3  # the first passage's relevance below which the articles "don't say"
+SHOW_AT = 0.5  # a later passage's relevance below which it is not shown as an answer
+
+
+@dataclass(frozen=True)
+class Verdict:
+    question: str
+    searched: str | None
+    rows: list[int]  # ranked passage rows, best first
+    similarity: dict[int, float]
+    answered: bool
+    shown: list[int]  # the rows to show, best first
+    relevance: dict[int, float] = field(default_factory=dict)
+
+
+def judge(
+    index: StoredIndex, question: str, searched: str | None, ranking: Ranking,
+    followup: dict[str, np.ndarray] | None, settings: SearchSettings, wanted: int, ranked: bool = False,
+    conversation_text: str = "",
+) -> Verdict:
+    """Relevance of the first `JUDGED` passages, and what to show. With `ranked` (evaluation),
+    the first `wanted` passages are shown whatever their relevance. `conversation_text` (the
+    earlier questions) counts as the question's own words for the content-word rule."""
+    rows = ranking.rows[:max(JUDGED, wanted)]
+    if not rows:
+        return Verdict(question, searched, [], {}, False, [])
+    judged = rows[:JUDGED]
+    features = relevance_features(ranking, followup, len(judged))
+    chance = probabilities(features, followup is not None)
+    worded = _shares_a_word(index, judged, f"{conversation_text} {question}")
+    chance = np.where(worded, chance, np.minimum(chance, ANSWER_AT / 2))
+    relevance = {row: float(p) for row, p in zip(judged, _falling(chance))}
+    answered = relevance[rows[0]] >= ANSWER_AT
+    if ranked or not answered:
+        shown = rows[:wanted]  # a refusal lists the nearest passages, marked as not an answer
+    else:
+        shown = [rows[0], *[r for r in rows[1:wanted] if relevance.get(r, 0.0) >= SHOW_AT]]
+    return Verdict(question, searched, ranking.rows, ranking.similarity, answered, shown, relevance)
+
+
+def relevance_features(ranking: Ranking, followup: dict[str, np.ndarray] | None, count: int) -> dict[str, np.ndarray]:
+    """The signals relevance is computed from, for the first `count` ranked passages."""
+    first = (np.arange(count) == 0).astype(np.float32)
+    if followup is not None:
+        names = [name for name in FOLLOWUP_WEIGHTS if name not in ("behind", "first")]
+        found = {name: np.asarray(followup[name][:count], dtype=np.float32) for name in names}
+        found["behind"] = (followup["total"][:count] - followup["total"][0]).astype(np.float32)
+        found["first"] = first
+        return found
+    rows = ranking.rows[:count]
+    top = ranking.strength.get(rows[0], 0.0)
+    late = np.array([ranking.late.get(r, np.nan) for r in rows], dtype=np.float32)
+    floor = np.nanmin(late) if np.isfinite(late).any() else 0.0
+    return {
+        "similarity": np.array([ranking.similarity[r] for r in rows], dtype=np.float32),
+        "late": np.where(np.isfinite(late), late, floor).astype(np.float32),
+        "behind": np.array([ranking.strength.get(r, top - 10.0) - top for r in rows], dtype=np.float32),
+        "first": first,
+    }
+
+
+def probabilities(features: dict[str, np.ndarray], followup: bool) -> np.ndarray:
+    weights, bias = (FOLLOWUP_WEIGHTS, FOLLOWUP_BIAS) if followup else (SINGLE_WEIGHTS, SINGLE_BIAS)
+    logit = bias + sum(weight * features[name] for name, weight in weights.items())
+    return 1.0 / (1.0 + np.exp(-np.asarray(logit, dtype=np.float64)))
+
+
+def _falling(chance: np.ndarray) -> np.ndarray:
+    """Relevance never rises down the ranking: a passage ranked lower is shown as no more
+    relevant than the one above it (the ranking uses more than relevance's signals)."""
+    return np.minimum.accumulate(chance)
+
+
+def _shares_a_word(index: StoredIndex, rows: list[int], asked: str) -> np.ndarray:
+    wanted = set(terms([asked])[0])
+    texts = terms([index.passages[r].text for r in rows])
+    return np.array([bool(wanted & set(words)) for words in texts])
+
+
+def shown_count(answer: Answer) -> int:
+    """How many of an answer's hits a face shows, for an answer searched with `ranked`."""
+    if not answer.answered:
+        return len(answer.hits)
+    later = [hit for hit in answer.hits[1:] if (hit.relevance or 0.0) >= SHOW_AT]
+    return 1 + len(later)
