@@ -129,8 +129,9 @@ def collect(library, questions: list[EvalQuestion], groups: list[str]) -> Collec
         shipped = rank(index, query, settings, MRR_DEPTH)
         for depth in DEPTHS:
             ranking = shipped if depth == settings.rerank else rank(index, query, replace(settings, rerank=depth), MRR_DEPTH)
-            answered = bool(ranking.rows) and judge(index, question, None, ranking, None, settings, 3).answered
-            right = np.array([right_of[r] for r in ranking.rows[:MRR_DEPTH]], dtype=bool)
+            verdict = judge(index, question.q, None, ranking, None, settings, MRR_DEPTH, ranked=True)
+            answered = verdict.answered
+            right = np.array([right_of[r] for r in verdict.rows[:MRR_DEPTH]], dtype=bool)
             out.shipped[depth].append((right, answered))
         out.best.append(out.candidates[-1][int(np.flatnonzero(pool == shipped.rows[0])[0])])
         out.answerable.append(question.answerable)

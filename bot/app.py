@@ -72,6 +72,8 @@ def open_library(config: Config, embedder_factory: Callable[[], Embedder] | None
         rules=config.paragraphs,
         search_settings=SearchSettings(
             top_k=config.top_k,
+            min_relevance=config.min_relevance,
+            show_relevance=config.show_relevance,
             min_score=config.min_score,
             min_token_score=config.min_token_score,
             max_question_chars=config.max_question_chars,

@@ -32,7 +32,7 @@ def run_evaluation(
     def ask(question, conversation=None):
         return library.ask(question, MRR_DEPTH, conversation, ranked=True)
 
-    reports = evaluate(question_set, ask, keep_misses=misses)
+    reports = evaluate(question_set, ask, keep_misses=misses, show_relevance=library.search_settings.show_relevance)
     figures = reports["all"].metrics()
     parts = {kind: report.metrics() for kind, report in reports.items() if kind != "all"}
     if as_json:

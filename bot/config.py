@@ -35,6 +35,8 @@ class Config:
     index_dir: Path
     model: str
     top_k: int
+    min_relevance: float
+    show_relevance: float
     min_score: float
     min_token_score: float
     max_question_chars: int
@@ -53,8 +55,10 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     "index": {"dir": (str, "index"), "model": (str, "all-MiniLM-L6-v2")},
     "search": {
         "top_k": (int, 3),
-        "min_score": (float, 0.2),
-        "min_token_score": (float, 0.5),
+        "min_relevance": (float, 0.25),
+        "show_relevance": (float, 0.3),
+        "min_score": (float, 0.0),
+        "min_token_score": (float, 0.0),
         "max_question_chars": (int, 2000),
     },
     "discord": {
@@ -63,6 +67,12 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "cooldown_seconds": (float, 5.0),
     },
 }
+
+
+# [search] keys and the values that mean something: a relevance is a chance, a cosine is -1..1
+_RANGES = (
+    ("min_relevance", 0.0, 1.0), ("show_relevance", 0.0, 1.0), ("min_score", -1.0, 1.0), ("min_token_score", 0.0, 1.0),
+)
 
 
 def default_config_path() -> Path:
@@ -93,6 +103,8 @@ def load_config(path: Path | None = None) -> Config:
         index_dir=_resolve(base, values["index"]["dir"]),
         model=values["index"]["model"],
         top_k=values["search"]["top_k"],
+        min_relevance=values["search"]["min_relevance"],
+        show_relevance=values["search"]["show_relevance"],
         min_score=values["search"]["min_score"],
         min_token_score=values["search"]["min_token_score"],
         max_question_chars=values["search"]["max_question_chars"],
@@ -123,6 +135,10 @@ def _validated(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
         raise ConfigError(f"{path}: corpus.dirs must be a non-empty list of folder paths")
     if values["search"]["top_k"] < 1:
         raise ConfigError(f"{path}: search.top_k must be at least 1")
+    for key, low, high in _RANGES:
+        value = values["search"][key]
+        if not low <= value <= high:
+            raise ConfigError(f"{path}: search.{key} must be between {low} and {high}, not {value}")
     return values
 
 

@@ -25,6 +25,7 @@ from retrieval.answer import Answer, Hit
 from retrieval.conversation import Conversation
 from retrieval.errors import RetrievalError
 from retrieval.relevance import shown_count
+from retrieval.settings import SearchSettings
 
 MRR_DEPTH = 10
 _WORD = re.compile(r"\w+")
@@ -146,9 +147,13 @@ def _words(text: str) -> str:
 Ask = Callable[..., Answer]  # ask(question) or, for a conversation's turns, ask(question, conversation)
 
 
-def evaluate(questions: Iterable[EvalQuestion], ask: Ask, keep_misses: int = 50) -> dict[str, EvalReport]:
+def evaluate(
+    questions: Iterable[EvalQuestion], ask: Ask, keep_misses: int = 50, show_relevance: float = SearchSettings.show_relevance
+) -> dict[str, EvalReport]:
     """Reports for all questions ("all") and, when there are conversations, for their first
-    turns ("first") and follow-ups ("follow-up")."""
+    turns ("first") and follow-ups ("follow-up"). `ask` returns the ranking to MRR_DEPTH
+    (`Library.ask(..., ranked=True)`); "shown" figures count only the passages a face shows,
+    those at or above `show_relevance`."""
     reports: dict[str, EvalReport] = {"all": EvalReport()}
     conversation, current = Conversation(), None
     for question in questions:
@@ -160,12 +165,14 @@ def evaluate(questions: Iterable[EvalQuestion], ask: Ask, keep_misses: int = 50)
         if current is not None:
             conversation = conversation.followed_by(answer)
             kind = "first" if question.turn == 1 else "follow-up"
-            _score(reports.setdefault(kind, EvalReport()), question, answer, seconds, 0)
-        _score(reports["all"], question, answer, seconds, keep_misses)
+            _score(reports.setdefault(kind, EvalReport()), question, answer, seconds, 0, show_relevance)
+        _score(reports["all"], question, answer, seconds, keep_misses, show_relevance)
     return reports
 
 
-def _score(report: EvalReport, question: EvalQuestion, answer: Answer, seconds: float, keep_misses: int) -> None:
+def _score(
+    report: EvalReport, question: EvalQuestion, answer: Answer, seconds: float, keep_misses: int, show_relevance: float
+) -> None:
     report.seconds.append(seconds)
     if not question.answerable:
         report.unanswerable += 1
@@ -178,7 +185,7 @@ def _score(report: EvalReport, question: EvalQuestion, answer: Answer, seconds: 
     rank = next((i for i, hit in enumerate(answer.hits[:MRR_DEPTH], 1) if is_right(hit, question)), None)
     report.top1 += rank == 1
     report.top3 += rank is not None and rank <= 3
-    report.top3_shown += rank is not None and rank <= min(3, shown_count(answer))
+    report.top3_shown += rank is not None and rank <= min(3, shown_count(answer, show_relevance))
     report.reciprocal_ranks += 1 / rank if rank else 0.0
     if (rank != 1 or not answer.answered) and len(report.misses) < keep_misses:
         why = "refused" if not answer.answered and rank == 1 else f"right passage at rank {rank or '>10'}"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.conversation import Conversation
-from retrieval.ranking import Keywords, Query, Ranking, candidates_for, signals_for, z_scores
+from retrieval.ranking import Keywords, Query, Ranking, Signals, candidates_for, signals_for, z_scores
 from retrieval.settings import SearchSettings
 from retrieval.store import StoredIndex
 
@@ -33,18 +33,12 @@ FORMS = ("asked", "previous", "all")  # the question alone, with the previous on
 
 # name -> weight; see the module docstring for where they come from
 WEIGHTS: dict[str, float] = {
-    "fused_asked": 0.01, "late_asked": 0.61,
-    "fused_previous": 0.03, "late_previous": 0.55,
-    "fused_all": -0.05, "late_all": 0.11,
-    "article_previous": -0.04, "article_all": 0.32,
-    "focus": 0.17, "same": 0.22, "next": 0.29, "before": 0.02, "after_next": 0.07, "near": 0.39,
+    "fused_asked": 0.02, "late_asked": 0.52,
+    "fused_previous": -0.06, "late_previous": 0.7,
+    "fused_all": -0.09, "late_all": 0.07,
+    "article_previous": -0.07, "article_all": 0.31,
+    "focus": 0.69, "same": 0.31, "next": 0.48, "before": 0.11, "after_next": 0.18, "near": 0.62,
 }
-
-
-def followup_texts(question: str, conversation: Conversation) -> tuple[str, str, str]:
-    """The three forms searched: as asked, after the previous question, after all of them."""
-    earlier = conversation.questions
-    return question, f"{earlier[-1]} {question}", " ".join((*earlier, question))
 
 
 @dataclass(frozen=True)
@@ -100,24 +94,28 @@ def rank_followup(
     }
     for form, signals in per_form.items():
         features[f"fused_{form}"] = signals.fused
-        features[f"late_{form}"] = z_scores(signals.late)
+        features[f"late_{form}"] = z_scores(_late(signals, rows))
     articles = np.array([index.passages[int(r)].article for r in rows])
     for form in ("previous", "all"):
-        strength = per_form[form].fused + 3.0 * z_scores(per_form[form].late)
+        strength = per_form[form].fused + 3.0 * z_scores(_late(per_form[form], rows))
         features[f"article_{form}"] = _article_best(articles, strength)
     features.update(_position(index, rows, articles, focus))
     total = sum(WEIGHTS[name] * values for name, values in features.items())
     order = np.argsort(-total, kind="stable")
     asked = per_form["asked"]
     similarity = {int(rows[i]): float(asked.similarity[i]) for i in order}
-    ranking = Ranking(rows[order].tolist(), similarity, float(asked.late[order[0]]) if asked.late is not None else None)
+    ranking = Ranking(rows[order].tolist(), similarity, float(_late(asked, rows)[order[0]]))
     ordered = {name: values[order] for name, values in features.items()}
     ordered["total"] = total[order]
     for form, signals in per_form.items():
         ordered[f"similarity_{form}"] = signals.similarity[order]
-        if signals.late is not None:
-            ordered[f"token_{form}"] = signals.late[order]
+        ordered[f"token_{form}"] = _late(signals, rows)[order]
     return ranking, ordered
+
+
+def _late(signals: Signals, rows: np.ndarray) -> np.ndarray:
+    """Late-interaction scores; for an embedder without token vectors, the cosine stands in."""
+    return signals.late if signals.late is not None else signals.similarity
 
 
 def _article_best(articles: np.ndarray, strength: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from retrieval.answer import Answer
 from retrieval.conversation import Conversation
 from retrieval.embedder import Embedder
 from retrieval.errors import RetrievalError
+from retrieval.query_memory import QueryMemory
 from retrieval.search import SearchSettings, search
 
 
@@ -52,6 +53,7 @@ class Library:
         self._build_embedder: Embedder | None = None
         self._index: store.StoredIndex | None = None
         self._lock = threading.RLock()
+        self._queries = QueryMemory()
 
     @property
     def embedder(self) -> Embedder:
@@ -90,7 +92,9 @@ class Library:
         The caller keeps the conversation: `conversation.followed_by(answer)` is the next one.
         `ranked` (evaluation) returns `top_k` passages even where later ones don't answer.
         """
-        return search(self.index(), self.embedder, question, self.search_settings, top_k, conversation, ranked)
+        return search(
+            self.index(), self.embedder, question, self.search_settings, top_k, conversation, ranked, self._queries
+        )
 
     def rebuild(
         self, full: bool = False, progress: builder.Progress | None = None, load: bool = True

@@ -10,9 +10,11 @@ and how well they are calibrated). A follow-up has its own model, over its own s
 (`retrieval.followup`).
 
 From it, three decisions every face shares:
-- the articles answer only when the first passage's relevance reaches `ANSWER_AT`;
-- a later passage is shown only when it answers in its own right (relevance >= `SHOW_AT`):
-  fewer passages rather than padding;
+- the articles answer only when the first passage's relevance reaches `min_relevance`
+  (config.toml; and its cosine and token score the optional floors `min_score` and
+  `min_token_score`);
+- a later passage is shown only when it answers in its own right (relevance at least
+  `show_relevance`): fewer passages rather than padding;
 - a passage that shares no content word with the question or its conversation is never
   shown as an answer, whatever the model says.
 """
@@ -32,15 +34,13 @@ from retrieval.store import StoredIndex
 JUDGED = 10  # ranked passages whose relevance is computed: more are never shown
 
 # feature -> weight, and the intercept, fitted by benchmarks/fit_search.py
-SINGLE_WEIGHTS: dict[str, float] = {"similarity": 6.0, "late": 6.0, "behind": 0.8, "first": 0.5}
-SINGLE_BIAS = -7.0
+SINGLE_WEIGHTS: dict[str, float] = {"similarity": -1.659, "late": 7.685, "behind": 0.26, "first": 1.135}
+SINGLE_BIAS = -4.924
 FOLLOWUP_WEIGHTS: dict[str, float] = {
-    "similarity_asked": 3.0, "similarity_previous": 3.0, "token_asked": 3.0, "token_previous": 3.0,
-    "behind": 0.8, "first": 0.5, "focus": 0.5, "same": 0.3,
+    "similarity_asked": -1.246, "similarity_previous": -0.229, "token_asked": 3.517, "token_previous": 3.882,
+    "behind": 0.63, "first": 1.008, "focus": 1.036, "same": 0.405,
 }
-FOLLOWUP_BIAS = -6.0
-ANSWER_AT = 0.3  # the first passage's relevance below which the articles "don't say"
-SHOW_AT = 0.5  # a later passage's relevance below which it is not shown as an answer
+FOLLOWUP_BIAS = -4.654
 
 
 @dataclass(frozen=True)
@@ -62,21 +62,30 @@ def judge(
     """Relevance of the first `JUDGED` passages, and what to show. With `ranked` (evaluation),
     the first `wanted` passages are shown whatever their relevance. `conversation_text` (the
     earlier questions) counts as the question's own words for the content-word rule."""
-    rows = ranking.rows[:max(JUDGED, wanted)]
-    if not rows:
+    judged = ranking.rows[:JUDGED]
+    if not judged:
         return Verdict(question, searched, [], {}, False, [])
-    judged = rows[:JUDGED]
     features = relevance_features(ranking, followup, len(judged))
     chance = probabilities(features, followup is not None)
-    worded = _shares_a_word(index, judged, f"{conversation_text} {question}")
-    chance = np.where(worded, chance, np.minimum(chance, ANSWER_AT / 2))
-    relevance = {row: float(p) for row, p in zip(judged, _falling(chance))}
-    answered = relevance[rows[0]] >= ANSWER_AT
+    worded = shares_a_word(index, judged, f"{conversation_text} {question}")
+    # a passage sharing no content word with the question (or its conversation) is never an
+    # answer: it goes after those that do, at relevance 0
+    order = np.argsort(~worded, kind="stable")
+    chance = falling(np.where(worded, chance, 0.0)[order])
+    rows = [judged[i] for i in order] + ranking.rows[JUDGED:]
+    relevance = {row: float(p) for row, p in zip(rows, chance)}
+    answered = relevance[rows[0]] >= settings.min_relevance and _above_floors(features, int(order[0]), settings)
     if ranked or not answered:
         shown = rows[:wanted]  # a refusal lists the nearest passages, marked as not an answer
     else:
-        shown = [rows[0], *[r for r in rows[1:wanted] if relevance.get(r, 0.0) >= SHOW_AT]]
-    return Verdict(question, searched, ranking.rows, ranking.similarity, answered, shown, relevance)
+        shown = [rows[0], *[r for r in rows[1:wanted] if relevance.get(r, 0.0) >= settings.show_relevance]]
+    return Verdict(question, searched, rows, ranking.similarity, answered, shown, relevance)
+
+
+def _above_floors(features: dict[str, np.ndarray], at: int, settings: SearchSettings) -> bool:
+    similarity = features.get("similarity", features.get("similarity_asked"))
+    late = features.get("late", features.get("token_asked"))
+    return float(similarity[at]) >= settings.min_score and float(late[at]) >= settings.min_token_score
 
 
 def relevance_features(ranking: Ranking, followup: dict[str, np.ndarray] | None, count: int) -> dict[str, np.ndarray]:
@@ -90,37 +99,43 @@ def relevance_features(ranking: Ranking, followup: dict[str, np.ndarray] | None,
         return found
     rows = ranking.rows[:count]
     top = ranking.strength.get(rows[0], 0.0)
+    similarity = np.array([ranking.similarity[r] for r in rows], dtype=np.float32)
     late = np.array([ranking.late.get(r, np.nan) for r in rows], dtype=np.float32)
-    floor = np.nanmin(late) if np.isfinite(late).any() else 0.0
+    if not np.isfinite(late).any():  # an embedder without token vectors: the cosine stands in
+        late = similarity
     return {
-        "similarity": np.array([ranking.similarity[r] for r in rows], dtype=np.float32),
-        "late": np.where(np.isfinite(late), late, floor).astype(np.float32),
+        "similarity": similarity,
+        "late": np.where(np.isfinite(late), late, np.nanmin(late)).astype(np.float32),
         "behind": np.array([ranking.strength.get(r, top - 10.0) - top for r in rows], dtype=np.float32),
         "first": first,
     }
 
 
-def probabilities(features: dict[str, np.ndarray], followup: bool) -> np.ndarray:
-    weights, bias = (FOLLOWUP_WEIGHTS, FOLLOWUP_BIAS) if followup else (SINGLE_WEIGHTS, SINGLE_BIAS)
+def probabilities(
+    features: dict[str, np.ndarray], followup: bool, model: tuple[dict[str, float], float] | None = None
+) -> np.ndarray:
+    """The logistic model's chance per passage; `model` (weights, bias) replaces the shipped
+    one (for fitting)."""
+    weights, bias = model or ((FOLLOWUP_WEIGHTS, FOLLOWUP_BIAS) if followup else (SINGLE_WEIGHTS, SINGLE_BIAS))
     logit = bias + sum(weight * features[name] for name, weight in weights.items())
     return 1.0 / (1.0 + np.exp(-np.asarray(logit, dtype=np.float64)))
 
 
-def _falling(chance: np.ndarray) -> np.ndarray:
+def falling(chance: np.ndarray) -> np.ndarray:
     """Relevance never rises down the ranking: a passage ranked lower is shown as no more
     relevant than the one above it (the ranking uses more than relevance's signals)."""
     return np.minimum.accumulate(chance)
 
 
-def _shares_a_word(index: StoredIndex, rows: list[int], asked: str) -> np.ndarray:
+def shares_a_word(index: StoredIndex, rows: list[int], asked: str) -> np.ndarray:
     wanted = set(terms([asked])[0])
     texts = terms([index.passages[r].text for r in rows])
     return np.array([bool(wanted & set(words)) for words in texts])
 
 
-def shown_count(answer: Answer) -> int:
+def shown_count(answer: Answer, show_relevance: float) -> int:
     """How many of an answer's hits a face shows, for an answer searched with `ranked`."""
     if not answer.answered:
         return len(answer.hits)
-    later = [hit for hit in answer.hits[1:] if (hit.relevance or 0.0) >= SHOW_AT]
+    later = [hit for hit in answer.hits[1:] if (hit.relevance or 0.0) >= show_relevance]
     return 1 + len(later)

@@ -14,13 +14,18 @@ Refusing is part of search, not of the faces, so every face agrees on when the a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from retrieval.answer import Answer
 from retrieval.conversation import Conversation
 from retrieval.embedder import Embedder
 from retrieval.errors import RetrievalError
-from retrieval.followup import focus_of, followup_texts, rank_followup
+from retrieval.followup import focus_of, rank_followup
 from retrieval.presenting import hits_for
-from retrieval.ranking import encode_queries, rank
+from retrieval.query_memory import QueryMemory, joined
+from retrieval.ranking import Ranking, rank
 from retrieval.relevance import Verdict, judge
 from retrieval.settings import SearchSettings
 from retrieval.store import StoredIndex
@@ -52,12 +57,40 @@ def search(
     top_k: int | None = None,
     conversation: Conversation | None = None,
     ranked: bool = False,
+    memory: QueryMemory | None = None,
 ) -> Answer:
     """With `ranked` (evaluation), the first `top_k` passages are returned even when later
     ones do not answer in their own right; `answered` and relevance are unchanged."""
-    verdict = verdict_for(index, embedder, clean_question(question, settings), settings, top_k, conversation, ranked)
+    verdict = verdict_for(index, embedder, clean_question(question, settings), settings, top_k, conversation, ranked, memory)
     hits = hits_for(index, verdict, settings)
     return Answer(question=verdict.question, answered=verdict.answered, hits=hits, searched=verdict.searched)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A question's ranking and what it was ranked from: the texts searched and, for a
+    follow-up, each candidate's conversation features (`retrieval.followup`)."""
+
+    question: str
+    texts: tuple[str, ...]  # the question alone, or its three follow-up forms
+    ranking: Ranking
+    followup: dict[str, np.ndarray] | None
+
+
+def ranked_for(
+    index: StoredIndex, embedder: Embedder, question: str, settings: SearchSettings, wanted: int,
+    conversation: Conversation | None, memory: QueryMemory | None = None,
+) -> Ranked:
+    memory = memory or QueryMemory()
+    focus = focus_of(index, conversation) if conversation else None
+    if focus is None:
+        (query,) = memory.encode([question], embedder)
+        return Ranked(question, (question,), rank(index, query, settings, wanted), None)
+    earlier = list(conversation.questions)
+    parts = memory.encode([*earlier, question], embedder)
+    queries = (parts[-1], joined(parts[-2:]), joined(parts))
+    ranking, features = rank_followup(index, queries, focus, settings, wanted)
+    return Ranked(question, tuple(q.text for q in queries), ranking, features)
 
 
 def verdict_for(
@@ -68,14 +101,18 @@ def verdict_for(
     top_k: int | None,
     conversation: Conversation | None,
     ranked: bool = False,
+    memory: QueryMemory | None = None,
 ) -> Verdict:
     """The ranking and what to make of it: which passages answer, how relevant each is."""
     wanted = top_k or settings.top_k
-    focus = focus_of(index, conversation) if conversation else None
-    if focus is None:
-        (query,) = encode_queries([question], embedder)
-        return judge(index, question, None, rank(index, query, settings, wanted), None, settings, wanted, ranked)
-    texts = followup_texts(question, conversation)
-    queries = encode_queries(list(texts), embedder)
-    ranking, features = rank_followup(index, tuple(queries), focus, settings, wanted)
-    return judge(index, question, texts[1], ranking, features, settings, wanted, ranked, conversation_text=texts[2])
+    found = ranked_for(index, embedder, question, settings, wanted, conversation, memory)
+    return judge_ranked(index, found, settings, wanted, ranked)
+
+
+def judge_ranked(index: StoredIndex, found: Ranked, settings: SearchSettings, wanted: int, ranked: bool = False) -> Verdict:
+    if found.followup is None:
+        return judge(index, found.question, None, found.ranking, None, settings, wanted, ranked)
+    return judge(
+        index, found.question, found.texts[1], found.ranking, found.followup, settings, wanted, ranked,
+        conversation_text=found.texts[2],
+    )

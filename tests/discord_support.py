@@ -21,25 +21,27 @@ from retrieval.conversation import Conversation
 from retrieval.library import Library
 from tests.conftest import SHIPPED_ARTICLES
 from tests.conftest import write_config as write_base_config
-from tests.fakes import HashingEmbedder
+from tests.fakes import HashingEmbedder, HashingTokenEmbedder
 
 REAL_MODEL = "all-MiniLM-L6-v2"
 REINDEX_ROLE = "newsbot-admin"
 
 
-def write_config(root: Path, model: str, cooldown: float = 5.0, test_guild: int = 0) -> Path:
-    """A config.toml in `root` for a copy of the shipped articles in `root/articles`, index in `root/index`."""
+def write_config(root: Path, model: str, cooldown: float = 5.0, test_guild: int = 0, search: str = "") -> Path:
+    """A config.toml in `root` for a copy of the shipped articles in `root/articles`, index in `root/index`;
+    `search` is extra `[search]` lines."""
     if not (root / "articles").exists():
         shutil.copytree(SHIPPED_ARTICLES, root / "articles")
     discord_section = (
         f'[discord]\ntest_guild = {test_guild}\nreindex_role = "{REINDEX_ROLE}"\ncooldown_seconds = {cooldown}\n'
     )
-    return write_base_config(root, model, extra=discord_section)
+    search_section = f"[search]\n{search}\n" if search else ""
+    return write_base_config(root, model, extra=discord_section + search_section)
 
 
 def fake_library(config: Config, embedder: HashingEmbedder | None = None) -> Library:
     """A library on the deterministic fake model, its index built."""
-    embedder = embedder or HashingEmbedder()
+    embedder = embedder or HashingTokenEmbedder()
     library = open_library(config, embedder_factory=lambda: embedder)
     library.rebuild()
     return library
@@ -52,9 +54,11 @@ class RecordingLibrary(Library):
         super().__init__(*args, **kwargs)
         self.asked: list[tuple[str, Conversation | None]] = []
 
-    def ask(self, question: str, top_k: int | None = None, conversation: Conversation | None = None) -> Answer:
+    def ask(
+        self, question: str, top_k: int | None = None, conversation: Conversation | None = None, ranked: bool = False
+    ) -> Answer:
         self.asked.append((question, conversation))
-        return super().ask(question, top_k, conversation)
+        return super().ask(question, top_k, conversation, ranked)
 
     def conversation_of(self, question: str) -> Conversation | None:
         """The conversation the last asking of `question` was read in."""

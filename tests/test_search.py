@@ -20,7 +20,7 @@ def test_exact_names_and_numbers_find_their_passage(library):
 
 
 def test_hits_are_distinct_passages_best_first(library):
-    answer = library.ask("Mexico Calderon email Der Spiegel", top_k=5)
+    answer = library.ask("Mexico Calderon email Der Spiegel", top_k=5, ranked=True)
     keys = [(h.passage.article, h.passage.start) for h in answer.hits]
     assert len(keys) == len(set(keys)) == 5
 
