@@ -55,7 +55,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     "index": {"dir": (str, "index"), "model": (str, "all-MiniLM-L6-v2")},
     "search": {
         "top_k": (int, 3),
-        "min_relevance": (float, 0.25),
+        "min_relevance": (float, 0.27),
         "show_relevance": (float, 0.3),
         "min_score": (float, 0.0),
         "min_token_score": (float, 0.0),

@@ -22,6 +22,7 @@ From it, three decisions every face shares:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,10 +38,10 @@ JUDGED = 10  # ranked passages whose relevance is computed: more are never shown
 SINGLE_WEIGHTS: dict[str, float] = {"similarity": -1.659, "late": 7.685, "behind": 0.26, "first": 1.135}
 SINGLE_BIAS = -4.924
 FOLLOWUP_WEIGHTS: dict[str, float] = {
-    "similarity_asked": -1.246, "similarity_previous": -0.229, "token_asked": 3.517, "token_previous": 3.882,
-    "behind": 0.63, "first": 1.008, "focus": 1.036, "same": 0.405,
+    "similarity_asked": -1.269, "similarity_previous": -0.3, "token_asked": 3.597, "token_previous": 3.906,
+    "behind": 0.62, "first": 1.025, "focus": 1.096, "same": 0.391,
 }
-FOLLOWUP_BIAS = -4.654
+FOLLOWUP_BIAS = -4.725
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,23 @@ def falling(chance: np.ndarray) -> np.ndarray:
 
 
 def shares_a_word(index: StoredIndex, rows: list[int], asked: str) -> np.ndarray:
-    wanted = set(terms([asked])[0])
+    """Whether each passage holds a content word of `asked`, compared by stem, so "reviewing"
+    meets "review" and "spying" meets "spied"."""
+    wanted = set(_stems(terms([asked])[0]))
     texts = terms([index.passages[r].text for r in rows])
-    return np.array([bool(wanted & set(words)) for words in texts])
+    return np.array([bool(wanted.intersection(_stems(words))) for words in texts], dtype=bool)
+
+
+def _stems(words: list[str]) -> list[str]:
+    return _stemmer().stemWords(words)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    """Snowball's English stemmer (PyStemmer, the one bm25s uses; C, with its own cache)."""
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
 
 
 def shown_count(answer: Answer, show_relevance: float) -> int:

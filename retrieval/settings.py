@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class SearchSettings:
     top_k: int = 3
-    min_relevance: float = 0.25  # the first passage's relevance below which the articles "don't say"
+    min_relevance: float = 0.27  # the first passage's relevance below which the articles "don't say"
     show_relevance: float = 0.3  # a later passage's relevance below which it is not shown
     min_score: float = 0.0  # optional floors on the first passage's cosine and token score (0: off)
     max_question_chars: int = 2000
