@@ -25,12 +25,23 @@ REMEMBERED = 4096  # questions kept: a few per live conversation
 
 
 class QueryMemory:
-    """An LRU of encoded questions by text, safe to share between threads."""
+    """An LRU of encoded questions by text, safe to share between threads.
+
+    Only earlier questions are looked up: the question being asked is always encoded afresh
+    (`remember` keeps it), so a question costs the same whether or not it was asked before.
+    """
 
     def __init__(self, size: int = REMEMBERED) -> None:
         self._size = size
         self._queries: OrderedDict[str, Query] = OrderedDict()
         self._lock = threading.Lock()
+
+    def remember(self, query: Query) -> None:
+        with self._lock:
+            self._queries[query.text] = query
+            self._queries.move_to_end(query.text)
+            while len(self._queries) > self._size:
+                self._queries.popitem(last=False)
 
     def encode(self, texts: Sequence[str], embedder: Embedder) -> list[Query]:
         """Each text's query; those not remembered are encoded in one batch."""
@@ -42,10 +53,8 @@ class QueryMemory:
         if missing:
             fresh = dict(zip(missing, encode_queries(missing, embedder)))
             known.update(fresh)
-            with self._lock:
-                self._queries.update(fresh)
-                while len(self._queries) > self._size:
-                    self._queries.popitem(last=False)
+            for query in fresh.values():
+                self.remember(query)
         return [known[text] for text in texts]
 
 

@@ -25,7 +25,7 @@ from retrieval.errors import RetrievalError
 from retrieval.followup import focus_of, rank_followup
 from retrieval.presenting import hits_for
 from retrieval.query_memory import QueryMemory, joined
-from retrieval.ranking import Ranking, rank
+from retrieval.ranking import Ranking, encode_queries, rank
 from retrieval.relevance import Verdict, judge
 from retrieval.settings import SearchSettings
 from retrieval.store import StoredIndex
@@ -82,13 +82,13 @@ def ranked_for(
     conversation: Conversation | None, memory: QueryMemory | None = None,
 ) -> Ranked:
     memory = memory or QueryMemory()
+    (query,) = encode_queries([question], embedder)
+    memory.remember(query)
     focus = focus_of(index, conversation) if conversation else None
     if focus is None:
-        (query,) = memory.encode([question], embedder)
         return Ranked(question, (question,), rank(index, query, settings, wanted), None)
-    earlier = list(conversation.questions)
-    parts = memory.encode([*earlier, question], embedder)
-    queries = (parts[-1], joined(parts[-2:]), joined(parts))
+    parts = [*memory.encode(list(conversation.questions), embedder), query]
+    queries = (query, joined(parts[-2:]), joined(parts))
     ranking, features = rank_followup(index, queries, focus, settings, wanted)
     return Ranked(question, tuple(q.text for q in queries), ranking, features)
 
