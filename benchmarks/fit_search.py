@@ -162,7 +162,7 @@ def fit_kind(kind: str, names: list[str], rows: list) -> tuple[dict[str, float],
 
 def report_refusal(rows: dict, models: dict) -> None:
     """Refusal figures of the fitted models at each cut-off, the content-word rule applied."""
-    for cut in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4):
+    for cut in (0.15, 0.2, 0.25, 0.27, 0.3, 0.35, 0.4):
         line = []
         for name in ("own", "own+squad", "squad", "coqa"):
             for kind in ("single", "followup"):
