@@ -173,3 +173,11 @@ def test_searched_is_what_was_searched_and_question_is_as_asked():
         "(searched: why was the ambassador summoned?)\n1. "
     )
     assert render_turn(_answer(None)).startswith("1. ")
+
+
+@pytest.mark.parametrize(("line", "key"), [("min_relevance = 5.0", "search.min_relevance"), ("show_relevance = -1.0", "search.show_relevance")])
+def test_config_value_out_of_range_names_the_key_and_the_range(run, project, line, key):
+    project.config_path.write_text(project.config_path.read_text() + f"[search]\n{line}\n")
+    result = run("ask", "anything")
+    assert result.exit_code == 1
+    assert key in result.output and "between 0.0 and 1.0" in result.output

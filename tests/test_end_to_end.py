@@ -121,3 +121,19 @@ def test_export_built_vectors_match_the_full_model(real_project):
     exported = load_build_embedder(real_project / "index", "all-MiniLM-L6-v2").embed_batch(paragraphs)
     full = SentenceTransformerEmbedder("all-MiniLM-L6-v2").embed_batch(paragraphs)
     assert (exported * full).sum(axis=1).min() > 0.999
+
+
+def test_a_follow_up_is_answered_in_the_light_of_the_conversation(real_project):
+    script = json.dumps({"id": "talk", "turns": ["who summoned the ambassador?", "why?"]}) + "\n"
+    result = newsbot(real_project, "ask", "--json", "--conversations", "-", input=script)
+    assert result.returncode == 0, result.stderr
+    first, why = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (why["conversation"], why["turn"], why["question"]) == ("talk", 2, "why?")
+    assert why["answered"] is True
+    assert "demand an explanation" in why["passages"][0]["text"]
+    assert why["searched"] == "who summoned the ambassador? why?"
+    assert first["answered"] is True and first["turn"] == 1
+
+
+def test_a_follow_up_asked_alone_is_refused(real_project):
+    assert ask_json(real_project, "why?")["answered"] is False

@@ -69,3 +69,27 @@ def test_eval_command_gates_on_min_top1(project, monkeypatch, tmp_path):
     questions.write_text(impossible)
     failing = CliRunner().invoke(main, [*args, "--min-top1", "0.5"])
     assert failing.exit_code == 1 and "below --min-top1" in failing.stderr
+
+
+def test_conversation_lines_are_asked_in_order_each_turn_with_the_earlier_ones(tmp_path):
+    from retrieval.evaluation import load_questions
+
+    line = {"id": "c1", "article": "a.txt", "turns": [
+        {"turn": 1, "q": "who spoke?", "gold": ["the minister spoke", "the minister"], "answerable": True, "span": [0, 18]},
+        {"turn": 2, "q": "when?", "gold": ["on Monday", "Monday"], "answerable": True, "span": [19, 28]},
+        {"turn": 3, "q": "why?", "gold": [], "answerable": False},
+    ]}
+    path = tmp_path / "conversations.jsonl"
+    path.write_text(json.dumps(line) + "\n" + json.dumps({**line, "id": "c2"}) + "\n")
+    seen = []
+
+    def ask(question, conversation=None):
+        seen.append((question, conversation.questions if conversation is not None else None))
+        text = "the minister spoke on Monday"
+        return Answer(question, question != "why?", (Hit(Paragraph("a.txt", "T", 1, text, 0, 28), 0.5, relevance=0.9),))
+
+    reports = evaluate(load_questions(path), ask)
+    assert seen[:3] == [("who spoke?", ()), ("when?", ("who spoke?",)), ("why?", ("who spoke?", "when?"))]
+    assert seen[3] == ("who spoke?", ())  # the second conversation starts afresh
+    assert reports["first"].metrics()["answerable"] == 2 and reports["follow-up"].metrics()["answerable"] == 2
+    assert reports["all"].metrics()["top1"] == 1.0 and reports["follow-up"].metrics()["refusal_rate"] == 1.0
