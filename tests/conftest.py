@@ -53,3 +53,11 @@ def project(tmp_path: Path) -> Project:
     """The shipped articles in a fresh folder, configured for the fake embedder."""
     shutil.copytree(SHIPPED_ARTICLES, tmp_path / "articles")
     return Project(tmp_path, write_config(tmp_path), HashingTokenEmbedder())
+
+
+@pytest.fixture
+def library(project: Project) -> Library:
+    """The shipped articles' library on the fake embedder, its index built."""
+    library = project.library()
+    library.rebuild()
+    return library

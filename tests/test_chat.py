@@ -25,13 +25,6 @@ class RecordingLibrary:
         return self.library.ask(question, top_k, conversation=conversation)
 
 
-@pytest.fixture
-def library(project):
-    library = project.library()
-    library.rebuild()
-    return library
-
-
 def chat_through(session, lines):
     """Run the prompt over `lines` (an exception instance is raised instead of read); the output."""
     pending = list(lines)

@@ -1,18 +1,10 @@
 """Follow-up questions read in the light of their conversation (fake embedder, real search)."""
 
-import pytest
 
 from retrieval.conversation import MAX_TURNS, Conversation
 from tests.conftest import FRENCH_AMBASSADOR
 
 SUMMONED = "who summoned the ambassador?"
-
-
-@pytest.fixture
-def library(project):
-    library = project.library()
-    library.rebuild()
-    return library
 
 
 def talk(library, *questions):

@@ -8,13 +8,6 @@ from retrieval.evaluation import EvalQuestion, rationale_right
 from corpus.model import Paragraph
 
 
-@pytest.fixture
-def library(project):
-    library = project.library()
-    library.rebuild()
-    return library
-
-
 @pytest.mark.parametrize("question", ["who summoned the ambassador?", "Mexico Calderon email Der Spiegel", "zebra quantum lasagne"])
 def test_relevance_is_a_chance_that_never_rises_down_the_list(library, question):
     answer = library.ask(question, top_k=8, ranked=True)

@@ -7,13 +7,6 @@ from retrieval.search import QuestionError
 QUOTE = '"In a relationship between neighbors and partners there is no place for the practices alleged," the statement said.'
 
 
-@pytest.fixture
-def library(project):
-    library = project.library()
-    library.rebuild()
-    return library
-
-
 def test_exact_names_and_numbers_find_their_passage(library):
     answer = library.ask("70.3 million pieces of French telephone data")
     assert "70.3 million" in answer.hits[0].passage.text
