@@ -3,18 +3,21 @@
 "why?" or "and what did Mexico do?" names neither the article nor the passage it is about.
 Asked alone, CoQA's follow-ups on CNN stories find the right article 45% of the time; sent
 with every earlier question they find it 88% of the time, but then the story's opening
-wins (top-1 0.24). So a follow-up is searched three ways at once, in one batch through the
-model: as asked, with the previous question, and with every remembered question. Each
+wins (top-1 0.24). So a follow-up is searched three ways at once: as asked, joined with the
+previous question, and joined with every remembered question (`retrieval.query_memory`
+builds the joined queries from each question's own encoding, so this costs one pass
+through the model). Each
 way gives its fused dense + BM25 score and its late-interaction score per candidate; the
 conversation adds where it stands: the article under discussion, how well that article
 as a whole matches the whole conversation, and how far a passage lies from the one shown
 last (people read a story in order: on CoQA's visible half the next answer is in the same
 passage 59% of the time and in the next one 14%).
 
-The weights below were fitted by `python -m benchmarks.fit_followups` (listwise logistic
-regression over CoQA's visible conversations, 5-fold cross-validated by conversation);
-that script prints them and the figures. A question on a new subject still wins on its
-own words: the current question's signals outweigh the conversation's (see the README).
+The weights below were fitted by `python -m benchmarks.fit_search --part followup` (listwise
+logistic regression over CoQA's visible conversations; it prints 5-fold figures,
+cross-validated by conversation: top-1 0.619, top-3 0.821 over the turns whose right
+passage is a candidate). A question on a new subject still wins on its own words: the
+asked form's late-interaction score carries the largest weight of the question's signals.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class Focus:
 
 
 def focus_of(index: StoredIndex, conversation: Conversation) -> Focus | None:
+    """The passage shown first in the latest turn that showed any (an answer or, after a
+    refusal, the nearest passage); None when there is none or its article left the index."""
     for turn in reversed(conversation.turns):
         if turn.shown:
             article, number = turn.shown[0]
@@ -94,26 +99,26 @@ def rank_followup(
     }
     for form, signals in per_form.items():
         features[f"fused_{form}"] = signals.fused
-        features[f"late_{form}"] = z_scores(_late(signals, rows))
+        features[f"late_{form}"] = z_scores(_late(signals))
     articles = np.array([index.passages[int(r)].article for r in rows])
     for form in ("previous", "all"):
-        strength = per_form[form].fused + 3.0 * z_scores(_late(per_form[form], rows))
+        strength = per_form[form].fused + 3.0 * z_scores(_late(per_form[form]))
         features[f"article_{form}"] = _article_best(articles, strength)
     features.update(_position(index, rows, articles, focus))
     total = sum(WEIGHTS[name] * values for name, values in features.items())
     order = np.argsort(-total, kind="stable")
     asked = per_form["asked"]
     similarity = {int(rows[i]): float(asked.similarity[i]) for i in order}
-    ranking = Ranking(rows[order].tolist(), similarity, float(_late(asked, rows)[order[0]]))
+    ranking = Ranking(rows[order].tolist(), similarity, float(_late(asked)[order[0]]))
     ordered = {name: values[order] for name, values in features.items()}
     ordered["total"] = total[order]
     for form, signals in per_form.items():
         ordered[f"similarity_{form}"] = signals.similarity[order]
-        ordered[f"token_{form}"] = _late(signals, rows)[order]
+        ordered[f"token_{form}"] = _late(signals)[order]
     return ranking, ordered
 
 
-def _late(signals: Signals, rows: np.ndarray) -> np.ndarray:
+def _late(signals: Signals) -> np.ndarray:
     """Late-interaction scores; for an embedder without token vectors, the cosine stands in."""
     return signals.late if signals.late is not None else signals.similarity
 
