@@ -37,11 +37,23 @@ def friendly_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except (ConfigError, CorpusError, RetrievalError) as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # disk full, index folder misplaced or not writable
+            from bot.cli_errors import os_error_message
+
+            raise click.ClickException(os_error_message(exc, _index_dir_of(kwargs.get("config_path")))) from None
         except KeyboardInterrupt:
             click.echo("\ninterrupted; nothing was changed", err=True)
             sys.exit(130)
 
     return wrapper
+
+
+def _index_dir_of(config_path: Path | None) -> Path | None:
+    """Where the command's builds write, to name it when the system does not."""
+    try:
+        return load_config(config_path).index_dir
+    except ConfigError:
+        return None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
