@@ -46,6 +46,9 @@ FOLLOWUP_BIAS = -4.725
 
 @dataclass(frozen=True)
 class Verdict:
+    """What search makes of a ranking: the order to show, each passage's relevance, whether
+    the articles answer and which passages to show (rows of the index, best first)."""
+
     question: str
     searched: str | None
     rows: list[int]  # ranked passage rows, best first
