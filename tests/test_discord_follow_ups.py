@@ -176,3 +176,14 @@ async def test_help_says_how_to_follow_up_and_start_afresh(recorded):
     assert f"continue your conversation here until you are quiet for {CONVERSATION_MINUTES} minutes" in said.content
     assert f"“@{world.bot.user.display_name} new”" in said.content
     assert "`new: True`" in said.content
+
+
+async def test_a_bare_why_after_a_question_is_answered_from_the_same_article(recorded):
+    async with running(*recorded) as world:
+        first = await world.ask(world.alice, SUMMONED)
+        why = await world.ask(world.alice, WHY)
+        alone = await world.ask(world.admin, WHY)  # someone else, with no conversation
+    assert why.response.embeds[0].title == WHY
+    assert shown_articles(why.response.embeds[0])[0] == shown_articles(first.response.embeds[0])[0]
+    assert "searched: who summoned the ambassador? why?" in why.response.embeds[0].footer.text
+    assert alone.response.embeds[0].title == "The articles don't say"
