@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corpus.paragraphs import ParagraphRules
+from corpus.paragraphs import DEFAULT_MAX_ARTICLE_BYTES, ParagraphRules
 
 CONFIG_ENV = "NEWSBOT_CONFIG"
 
@@ -46,7 +46,7 @@ class Config:
 
 # section -> key -> (type, default)
 _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
-    "corpus": {"dirs": (list, ["corpus/articles"])},
+    "corpus": {"dirs": (list, ["corpus/articles"]), "max_article_bytes": (int, DEFAULT_MAX_ARTICLE_BYTES)},
     "paragraphs": {
         "min_chars": (int, 60),
         "max_chars": (int, 1200),
@@ -108,7 +108,7 @@ def load_config(path: Path | None = None) -> Config:
         min_score=values["search"]["min_score"],
         min_token_score=values["search"]["min_token_score"],
         max_question_chars=values["search"]["max_question_chars"],
-        paragraphs=ParagraphRules(**values["paragraphs"]),
+        paragraphs=ParagraphRules(**values["paragraphs"], max_article_bytes=values["corpus"]["max_article_bytes"]),
         discord=DiscordSettings(**values["discord"]),
     )
 

@@ -13,8 +13,9 @@ The rule, also stated in the README:
    merging it back raised top-1 from 0.843 to 0.863. A fragment or lead-in ("He said:")
    introduces the next one. The first and the last go where they can.
 4. A paragraph longer than `max_chars` is split at sentence boundaries into pieces of at
-   most `max_chars` (a single longer sentence stays whole), each piece starting with the
-   last `overlap_sentences` sentences of the previous one.
+   most `max_chars`, each piece starting with the last `overlap_sentences` sentences of the
+   previous one. A single sentence longer than `max_chars` is cut at word boundaries (hard,
+   where a run has no space), so no passage is ever longer than `max_chars`.
 A passage is numbered by the article paragraph it starts in (1-based, after cleaning), so
 the citation points at what a reader sees; split pieces share their paragraph's number.
 """
@@ -29,6 +30,7 @@ from corpus.model import Paragraph
 from corpus.sentences import sentence_spans
 
 WRAPPED_LINE_MAX = 100
+DEFAULT_MAX_ARTICLE_BYTES = 5_000_000  # ~800,000 words: far beyond any article, well below a data dump
 SEGMENTER_VERSION = 2  # recorded with the index: passages cut by other rules mean a full rebuild
 _LIST_ITEM = re.compile(r"^\s*([-*+•]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s*$")
@@ -39,6 +41,9 @@ class ParagraphRules:
     min_chars: int = 60
     max_chars: int = 1200
     overlap_sentences: int = 1
+    # Which files are read at all, not how a passage is cut, so `as_dict` (the settings an
+    # index is tied to) leaves it out: changing it adds or drops articles, nothing else.
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -136,7 +141,8 @@ def _combine(first: Block, second: Block) -> Block:
 def _split_long(block: Block, rules: ParagraphRules) -> list[tuple[str, int, int]]:
     if len(block.text) <= rules.max_chars:
         return [(block.text, block.start, block.end)]
-    sentences = [(block.text[s:e], s, e) for s, e in sentence_spans(block.text)]
+    spans = [cut for span in sentence_spans(block.text) for cut in _bounded(block.text, span, rules.max_chars)]
+    sentences = [(block.text[s:e], s, e) for s, e in spans]
     pieces: list[tuple[str, int, int]] = []
     first = 0
     while first < len(sentences):
@@ -149,6 +155,26 @@ def _split_long(block: Block, rules: ParagraphRules) -> list[tuple[str, int, int
             break
         first = max(last + 1 - rules.overlap_sentences, first + 1)
     return pieces
+
+
+def _bounded(text: str, span: tuple[int, int], limit: int) -> list[tuple[int, int]]:
+    """A sentence cut into spans of at most `limit` characters: at the last space that fits,
+    or, in a run with no space, at `limit` itself. A sentence that fits is returned as it is,
+    so normal articles are cut exactly as before; only a run-on line (a table dump, a
+    200,000-character line without a full stop) is cut, rather than becoming one passage."""
+    start, end = span
+    cuts = []
+    while end - start > limit:
+        space = max(text.rfind(" ", start + 1, start + limit + 1), text.rfind("\n", start + 1, start + limit + 1))
+        stop = space if space > start else start + limit
+        piece_end = stop
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        cuts.append((start, piece_end))
+        start = stop
+        while start < end and text[start].isspace():
+            start += 1
+    return cuts + [(start, end)] if start < end else cuts
 
 
 def _mapped(block: Block, text: str, start: int, end: int) -> tuple[str, int, int]:
