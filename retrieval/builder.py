@@ -117,6 +117,7 @@ def build(
     policy: MergePolicy | None = None,
 ) -> BuildReport:
     with _build_lock(index_dir):
+        store.remove_staging_leftovers(index_dir)
         found = scan(corpus_dirs, rules.max_article_bytes)
         previous, manifest, full_reason = _reusable_previous(index_dir, embedder, rules, full)
         changes = _compare(found, manifest.articles if manifest else {}, rules)

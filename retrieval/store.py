@@ -392,6 +392,15 @@ def _prune(index_dir: Path, keep: str) -> None:
     generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir() and p.name != keep)
     for old in generations[: max(len(generations) - (KEEP_GENERATIONS - 1), 0)]:
         shutil.rmtree(old, ignore_errors=True)
+    remove_staging_leftovers(index_dir)
+
+
+def remove_staging_leftovers(index_dir: Path) -> None:
+    """Drop the `tmp-*` folders of builds that were killed (up to the size of a whole index).
+
+    Call it only under the build lock: then no build is running, and every staging folder
+    is a dead one's. A build runs it first, so a leftover goes even when nothing is published.
+    """
     for leftover in index_dir.glob("tmp-*"):
         shutil.rmtree(leftover, ignore_errors=True)
 

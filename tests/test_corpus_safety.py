@@ -115,3 +115,12 @@ def test_the_shipped_articles_are_cut_exactly_as_before():
         for p in read_article(file, ParagraphRules()).paragraphs
     ]
     assert hashlib.sha256(json.dumps(rows).encode()).hexdigest() == SHIPPED_PASSAGES_SHA256
+
+
+def test_a_build_removes_staging_folders_of_killed_builds(project):
+    project.library().rebuild()
+    stale = project.index_dir / "tmp-0123456789abcdef"
+    (stale / "seg-1").mkdir(parents=True)
+    (stale / "seg-1" / "vectors.npy").write_bytes(b"half written")
+    project.library().rebuild()
+    assert not stale.exists()
