@@ -194,16 +194,43 @@ def index(full, config_path):
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True, help="replace a different article of the same name in the corpus")
 @config_option
 @friendly_errors
-def add(paths, config_path):
+def add(paths, replace, config_path):
     """Copy article files (or folders of them) into the corpus and update the index."""
-    from corpus.importing import import_articles
+    from corpus.edits import corpus_edit
+    from corpus.importing import plan_import
 
     library = _library(config_path)
-    copied = import_articles(paths, library.corpus_dirs[0], library.rules)
-    click.echo(f"Copied {len(copied)} article(s) into {library.corpus_dirs[0]}.", err=True)
-    report = _rebuild(library, full=False, load=False)
+    placements = plan_import(paths, library.corpus_dirs, library.rules, replace)
+    with corpus_edit() as edit:  # undone if the index update fails
+        for placement in placements:
+            if placement.changes_corpus:
+                edit.write(placement.target, placement.data)
+        report = _rebuild(library, full=False, load=False)
+    for placement in placements:
+        click.echo(placement.describe(), err=True)
+    click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
+
+
+@main.command()
+@click.argument("articles", nargs=-1, required=True)
+@config_option
+@friendly_errors
+def remove(articles, config_path):
+    """Take ARTICLES (file names, as `newsbot sources` lists them) out of the corpus and the index."""
+    from corpus.edits import corpus_edit
+    from corpus.removing import files_to_remove
+
+    library = _library(config_path)
+    doomed = files_to_remove(articles, library.corpus_dirs)
+    with corpus_edit() as edit:  # put back if the index update fails
+        for path in doomed:
+            edit.delete(path)
+        report = _rebuild(library, full=False, load=False)
+    for path in doomed:
+        click.echo(f"removed {path}", err=True)
     click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
 
 
