@@ -264,3 +264,27 @@ def test_remove_takes_out_every_file_of_that_name(run, project):
     assert result.exit_code == 0, result.output
     assert not list(project.articles.rglob(SHIPPED))
     assert indexed(run) == {OTHER_SHIPPED}
+
+
+def test_ctrl_c_during_the_update_undoes_the_add(run, project, incoming, monkeypatch):
+    run("index")
+    write(incoming / "brazil.md", BRAZIL)
+    before = corpus_state(project.articles)
+
+    def interrupted(folder):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(retrieval.store, "_fsync_tree", interrupted)
+        result = run("add", str(incoming))
+    assert result.exit_code == 130
+    assert "nothing was changed" in result.stderr
+    assert corpus_state(project.articles) == before
+
+
+def test_adding_a_file_already_in_the_corpus_is_unchanged(run, project):
+    before = corpus_state(project.articles)
+    result = run("add", str(project.articles / SHIPPED))
+    assert result.exit_code == 0, result.output
+    assert f"unchanged {SHIPPED}" in result.stderr
+    assert corpus_state(project.articles) == before
