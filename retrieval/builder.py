@@ -6,8 +6,8 @@ what a passage is (model, paragraph rules) make every old vector useless, so the
 build starts over, and says so.
 
 An update that is small beside the index is written as one new segment, with the old
-passages of changed and deleted articles marked dead (see `store`): it reads only the old
-manifest and writes only the new articles. Once small segments or dead passages grow past
+passages of changed and deleted articles marked dead (see `store`): it writes only the new
+articles (the old segments are opened, memory-mapped, only to check they are sound). Once small segments or dead passages grow past
 `MergePolicy`'s shares, the update merges every segment into one instead, reusing all the
 stored vectors; that costs a rewrite of the index but no embedding.
 
@@ -120,6 +120,9 @@ def build(
         store.remove_staging_leftovers(index_dir)
         found = scan(corpus_dirs, rules.max_article_bytes)
         previous, manifest, full_reason = _reusable_previous(index_dir, embedder, rules, full)
+        old_index, damage = _opened(index_dir) if manifest is not None else (None, None)
+        if damage:
+            previous, manifest, full_reason = None, None, damage
         changes = _compare(found, manifest.articles if manifest else {}, rules)
         if not changes.order:
             folders = ", ".join(str(d) for d in corpus_dirs)
@@ -129,15 +132,10 @@ def build(
         if manifest is not None and _appendable(manifest, changes, policy or DEFAULT_POLICY):
             written = _append(index_dir, previous, manifest, changes, embedder, rules, progress)
         else:
-            rows = {}
-            if manifest is not None:
-                try:
-                    rows = _live_rows_by_article(store.load(index_dir))
-                    if set(changes.kept) - set(rows):
-                        raise RetrievalError("the manifest lists articles the index lacks")
-                except RetrievalError:
-                    full_reason = "the old index is unreadable"
-                    changes = _compare(found, {}, rules)
+            rows = _live_rows_by_article(old_index) if old_index is not None else {}
+            if set(changes.kept) - set(rows):
+                full_reason = "the index was damaged: its manifest lists articles it lacks"
+                changes = _compare(found, {}, rules)
             written = _merge(index_dir, rows, changes, embedder, rules, progress)
         embedded = sum(len(passages) for _, passages, _ in changes.fresh)
         return _report(changes, written.passages, embedded, full_reason)
@@ -286,8 +284,7 @@ def sentence_windows(text: str) -> list[tuple[int, int]]:
 
 def _reusable_previous(index_dir: Path, embedder: Embedder, rules: ParagraphRules, full: bool):
     """(generation folder, manifest, None) of the current index if its vectors can be reused,
-    else (None, None, why not). Reads the manifest only: an update that appends a segment
-    never opens the old segments."""
+    else (None, None, why not). Reads the manifest only; `_opened` then checks the segments."""
     if full:
         return None, None, "--full asked for"
     try:
@@ -304,6 +301,20 @@ def _reusable_previous(index_dir: Path, embedder: Embedder, rules: ParagraphRule
     if manifest.settings != index_settings(rules, embedder):
         return None, None, "the index settings changed"
     return path, manifest, None
+
+
+def _opened(index_dir: Path) -> tuple[store.StoredIndex | None, str | None]:
+    """(the current index, loaded; None) or (None, why it is damaged).
+
+    Every build reuses the old segments (linked, or their rows copied), so a damaged one
+    (a truncated array, a zero-byte file) must be found before: reused, it would leave the
+    new index as broken as the old while the build reported success. Then the build starts
+    over, and says why."""
+    try:
+        return store.load(index_dir), None
+    except RetrievalError as exc:
+        cause = str(exc).removesuffix(": run `newsbot index --full`")
+        return None, f"the index was damaged: {cause}"
 
 
 def _live_rows_by_article(index: store.StoredIndex) -> dict[str, tuple[store.IndexData, list[int]]]:

@@ -124,3 +124,18 @@ def test_a_build_removes_staging_folders_of_killed_builds(project):
     (stale / "seg-1" / "vectors.npy").write_bytes(b"half written")
     project.library().rebuild()
     assert not stale.exists()
+
+
+@pytest.mark.parametrize("appending", [False, True], ids=["unchanged", "one-added"])
+def test_a_damaged_segment_is_rebuilt_and_said_so(project, monkeypatch, appending):
+    if appending:
+        monkeypatch.setattr(builder, "DEFAULT_POLICY", builder.MergePolicy(8, 1.0, 1.0))
+    project.library().rebuild()
+    generation = store.current_generation(project.index_dir)
+    (next(generation.glob("seg-*")) / "index.faiss").write_text("{not what it should be")
+    if appending:
+        (project.articles / "bridge.txt").write_text(STORY, encoding="utf-8")
+    report = project.library().rebuild()
+    assert report.full_reason.startswith("the index was damaged")
+    assert report.embedded == report.passages
+    assert ("mayor" in _indexed_text(project)) == appending
