@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 import click
 
 from bot.config import ConfigError, load_config
+from bot.terminal import colour_option, colour_wanted
 
 config_option = click.option(
     "--config",
@@ -57,6 +58,8 @@ def _index_dir_of(config_path: Path | None) -> Path | None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsbot", message="newsbot %(version)s")
+@colour_option
 def main() -> None:
     """newsbot: ask questions about a collection of news articles, get cited passages."""
     from retrieval.threads import configure_threads
@@ -77,8 +80,9 @@ def _ensure_index(library) -> None:
 
 
 def _emphasis():
-    """Bold on a terminal; plain text when piped, so no escape codes reach files."""
-    if not sys.stdout.isatty():
+    """Bold on a terminal (or with --color always); plain text when piped or under NO_COLOR,
+    so no escape codes reach files or logs."""
+    if not colour_wanted(sys.stdout):
         return None
     return lambda text: click.style(text, bold=True)
 
@@ -88,14 +92,9 @@ def _folders(paths: Iterable[Path]) -> str:
 
 
 def _rebuild(library, full: bool, load: bool = True):
-    from tqdm import tqdm
+    from bot.terminal import embedding_progress
 
-    with tqdm(total=0, unit="text", desc="embedding passages and windows", disable=None, file=sys.stderr, leave=False) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
+    with embedding_progress() as progress:
         report = library.rebuild(full=full, progress=progress, load=load)
     for reason in report.skipped:
         click.echo(f"warning: {reason}", err=True)
@@ -114,6 +113,7 @@ def _rebuild(library, full: bool, load: bool = True):
 )
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per question, one a line")
 @click.option("--top-k", type=click.IntRange(min=1), default=None, help="passages per question (default from config)")
+@colour_option
 @config_option
 @friendly_errors
 def ask(question, batch, conversations, as_json, top_k, config_path):
@@ -166,6 +166,7 @@ def _ask_conversations(library, stream, as_json: bool, top_k: int | None) -> Non
 
 @main.command()
 @click.option("--top-k", type=click.IntRange(min=1), default=None, help="passages per question (default from config)")
+@colour_option
 @config_option
 @friendly_errors
 def chat(top_k, config_path):
@@ -235,13 +236,19 @@ def remove(articles, config_path):
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help='one JSON object per article, one a line: {"article", "title", "paragraphs", "date"}')
 @config_option
 @friendly_errors
-def sources(config_path):
+def sources(as_json, config_path):
     """List the indexed articles: file, title, paragraphs, date."""
+    from bot.render_text import source_record, to_json_line
+
     library = _library(config_path)
     _ensure_index(library)
     for source in library.sources():
+        if as_json:
+            click.echo(to_json_line(source_record(source)))
+            continue
         date = f", {source.date}" if source.date else ""
         click.echo(f"{source.article}: {source.title} ({source.paragraphs} passages{date})")
 

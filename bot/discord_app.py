@@ -33,6 +33,7 @@ from bot.discord_input import (
     is_command,
     plain_question,
 )
+from bot.discord_logging import setup_logging
 from bot.discord_reindex import Reindexing
 from bot.discord_render import (
     AFRESH_TEXT,
@@ -263,7 +264,7 @@ def run_discord(config: Config, sync: bool) -> int:
     library = open_library(config)
     if not library.has_index():
         return _fail(f"no index in {config.index_dir}: run `newsbot index`")
-    discord.utils.setup_logging()
+    setup_logging()
     bot = NewsBot(library, config.discord, top_k=config.top_k, sync_commands=sync)
     try:
         asyncio.run(serve(bot, token))

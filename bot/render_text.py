@@ -8,13 +8,27 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import textwrap
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+from corpus.model import Paragraph
 from retrieval.answer import Answer, Hit
+
+if TYPE_CHECKING:
+    from retrieval.library import Source
 
 REFUSAL = "The articles don't answer this."
 NEAREST_LABEL = "Nearest passages (not an answer):"
+INDENT = "   "
+MIN_WIDTH, MAX_WIDTH = 40, 100  # narrower is unreadable; wider lines are hard to follow
+_UNBREAKABLE = "\xa0"  # textwrap never breaks at a no-break space, so a citation stays whole
+
+
+def terminal_width() -> int:
+    """The terminal's width (or $COLUMNS), kept between MIN_WIDTH and MAX_WIDTH; 88 when piped."""
+    columns = shutil.get_terminal_size((88, 24)).columns
+    return max(MIN_WIDTH, min(MAX_WIDTH, columns))
 
 
 def citation(hit: Hit) -> str:
@@ -33,7 +47,7 @@ def searched_text(answer: Answer) -> str:
     return answer.searched if answer.searched is not None else answer.question
 
 
-def render_turn(answer: Answer, width: int = 88, emphasis: Callable[[str], str] | None = None) -> str:
+def render_turn(answer: Answer, width: int | None = None, emphasis: Callable[[str], str] | None = None) -> str:
     """A conversation's answer: says what was searched when a follow-up was read differently
     from how it was typed, so a person can tell when "why?" was understood wrongly."""
     rendered = render_answer(answer, width, emphasis)
@@ -42,27 +56,40 @@ def render_turn(answer: Answer, width: int = 88, emphasis: Callable[[str], str] 
     return f"(searched: {searched_text(answer)})\n{rendered}"
 
 
-def render_answer(answer: Answer, width: int = 88, emphasis: Callable[[str], str] | None = None) -> str:
-    """Plain text; `emphasis` (e.g. bold on a terminal) wraps the best-answering sentence."""
+def render_answer(answer: Answer, width: int | None = None, emphasis: Callable[[str], str] | None = None) -> str:
+    """Plain text wrapped to `width` (default: the terminal's); `emphasis` (e.g. bold on a
+    terminal) wraps the best-answering sentence."""
+    width = width or terminal_width()
     lines: list[str] = []
     if not answer.answered:
         lines.append(REFUSAL)
         if answer.hits:
             lines.append(NEAREST_LABEL)
     for rank, hit in enumerate(answer.hits, start=1):
-        lines.append(f"{rank}. [{shown_relevance(hit):.2f}] {citation(hit)}")
-        lines.extend(f"   also in: {p.title} ({p.article}, paragraph {p.number})" for p in hit.also)
+        lines.append(_heading(f"{rank}. [{shown_relevance(hit):.2f}] ", hit.passage, width))
+        lines.extend(_heading(f"{INDENT}also in: ", other, width) for other in hit.also)
         lines.append(_wrapped(hit, width, emphasis))
     return "\n".join(lines)
+
+
+def _fill(text: str, width: int, first: str = INDENT) -> str:
+    """Never break inside a word or at a hyphen: a long word overflows rather than splits."""
+    return textwrap.fill(
+        text, width=width, initial_indent=first, subsequent_indent=INDENT, break_long_words=False, break_on_hyphens=False
+    )
+
+
+def _heading(lead: str, passage: Paragraph, width: int) -> str:
+    """`lead title (article, paragraph N)`, wrapped; the parenthesis moves as one unit, so a
+    reader (or a script) always finds the file and its paragraph number together on one line."""
+    source = f"({passage.article}, paragraph {passage.number})".replace(" ", _UNBREAKABLE)
+    return _fill(f"{passage.title} {source}", width, first=lead).replace(_UNBREAKABLE, " ")
 
 
 def _wrapped(hit: Hit, width: int, emphasis: Callable[[str], str] | None) -> str:
     """Wrap first, then emphasise, so escape codes never count towards line width."""
     text = hit.passage.text
-    wrapped = "\n".join(
-        textwrap.fill(paragraph, width=width, initial_indent="   ", subsequent_indent="   ")
-        for paragraph in text.split("\n")
-    )
+    wrapped = "\n".join(_fill(paragraph, width) for paragraph in text.split("\n"))
     if emphasis is None or hit.highlight is None:
         return wrapped
     sentence = text[hit.highlight[0] : hit.highlight[1]]
@@ -107,6 +134,11 @@ def error_record(question: str, message: str) -> dict:
     It has every key an answer has (nothing was searched, so `searched` is null), so a tool
     can read each line the same way."""
     return {"question": question, "searched": None, "answered": False, "passages": [], "error": message}
+
+
+def source_record(source: Source) -> dict:
+    """`sources --json`, one line per article; like `ask --json`, keys are only ever added."""
+    return {"article": source.article, "title": source.title, "paragraphs": source.paragraphs, "date": source.date}
 
 
 def to_json_line(record: dict) -> str:
