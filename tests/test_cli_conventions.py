@@ -207,3 +207,20 @@ def test_starting_the_bot_logs_no_voice_warning(log_stream, monkeypatch):
     logging.getLogger("newsbot.discord").info("started")
     assert "started" in stream.getvalue()
     assert "voice will NOT be supported" not in stream.getvalue()
+
+
+def test_readme_holds_a_systemd_unit_for_the_discord_bot():
+    import configparser
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Running as a service", 1)[1]
+    unit = configparser.ConfigParser(interpolation=None)
+    unit.optionxform = str  # systemd keys are case-sensitive
+    unit.read_string(section.split("```ini\n", 1)[1].split("```", 1)[0])
+    service = unit["Service"]
+    assert service["ExecStart"].endswith("newsbot discord")
+    assert service["Environment"].startswith("NEWSBOT_CONFIG=")
+    assert service["Restart"] == "on-failure"
+    assert {"User", "WorkingDirectory", "EnvironmentFile"} <= set(service)
