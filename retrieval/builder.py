@@ -37,7 +37,7 @@ from retrieval.late import QuantisedTokens
 from retrieval.segment_writer import SegmentWriter
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
-EMBED_CHUNK = 64  # texts handed to the model at once: small, so progress moves at least every second
+EMBED_CHUNK = 32  # texts handed to the model at once: small, so progress moves at least every second
 BLOCK_PASSAGES = 4096  # new passages embedded, then written, together (see `_article_parts`)
 
 

@@ -125,13 +125,13 @@ def test_sources_json_is_one_object_per_article(cli):
         assert record["title"] and isinstance(record["paragraphs"], int) and record["paragraphs"] > 0
 
 
-def test_build_reports_progress_at_least_every_64_texts(project):
+def test_build_reports_progress_at_least_every_32_texts(project):
     paragraphs = [f"Paragraph {i} tells of the harbour council meeting and its vote number {i}." for i in range(300)]
     (project.articles / "long.txt").write_text("Long minutes\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
     reported = [(0, 0)]
     project.library().rebuild(progress=lambda done, total: reported.append((done, total)))
     steps = [done - before for (before, _), (done, _) in zip(reported, reported[1:])]
-    assert max(steps) <= 64
+    assert max(steps) <= 32
     assert reported[-1][0] == reported[-1][1] > 300
 
 
