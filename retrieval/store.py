@@ -294,28 +294,59 @@ def load(index_dir: Path) -> StoredIndex:
         segments = tuple(_load_segment(path / entry.name, entry, manifest.dimension) for entry in manifest.segments)
         if sum(e.passages - e.dead_passages for e in manifest.segments) != manifest.passages:
             raise ValueError("live passages disagree")
-    except (OSError, ValueError, TypeError, KeyError, RuntimeError, IndexError) as exc:
+    except DamagedFile as exc:
+        raise RetrievalError(f"index file {exc.path} is {exc.why}: run `newsbot index --full`") from None
+    except _LOAD_ERRORS as exc:
         raise RetrievalError(
             f"index in {index_dir} is corrupt ({type(exc).__name__}): run `newsbot index --full`"
         ) from None
     return _one_view(path, manifest, segments)
 
 
+# what reading a damaged file raises: numpy says EOFError for an empty .npy (which click
+# would turn into a bare "Aborted!"), ValueError for a truncated one, faiss RuntimeError
+_LOAD_ERRORS = (OSError, EOFError, ValueError, TypeError, KeyError, RuntimeError, IndexError)
+
+
+class DamagedFile(Exception):
+    """A file of the index that cannot be read, or whose size disagrees with the others."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path = path
+        self.why = why
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Name the file (or bm25 folder) that failed to load, so the message can."""
+    try:
+        yield
+    except _LOAD_ERRORS as exc:
+        empty = path.is_file() and path.stat().st_size == 0
+        raise DamagedFile(path, "empty" if empty else f"damaged ({type(exc).__name__})") from None
+
+
 def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
-    passages = PassageFiles.open(path / PASSAGES)
+    with _reading(path / PASSAGES):
+        passages = PassageFiles.open(path / PASSAGES)
     tokens = None
     if (path / f"tokens_{TOKEN_ARRAYS[0]}.npy").exists():
         tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
     data = IndexData(passages, _load(path / UNITS), _load(path / VECTORS), tokens)
-    faiss_index = vector_index.load(path / INDEX, entry.index_type, entry.index_params, data.vectors, len(passages))
-    lexical_passages = Lexical.load(path / BM25_PASSAGES)
-    lexical_windows = Lexical.load(path / BM25_WINDOWS)
+    with _reading(path / INDEX):
+        faiss_index = vector_index.load(path / INDEX, entry.index_type, entry.index_params, data.vectors, len(passages))
+    with _reading(path / BM25_PASSAGES):
+        lexical_passages = Lexical.load(path / BM25_PASSAGES)
+    with _reading(path / BM25_WINDOWS):
+        lexical_windows = Lexical.load(path / BM25_WINDOWS)
     window_rows = data.window_rows()
-    _check_sizes(data, entry, dimension, faiss_index, lexical_passages, lexical_windows, window_rows)
+    _check_sizes(path, data, entry, dimension, faiss_index, lexical_passages, lexical_windows, window_rows)
     token_store = None
     if tokens is not None:
         frequencies = _load(path / TOKEN_FREQUENCIES) if (path / TOKEN_FREQUENCIES).exists() else None
-        token_store = TokenStore.from_arrays(*tokens, frequencies)
+        with _reading(path / TOKEN_FREQUENCIES):
+            token_store = TokenStore.from_arrays(*tokens, frequencies)
     return Segment(entry, path, data, faiss_index, lexical_passages, lexical_windows, window_rows, token_store)
 
 
@@ -350,31 +381,33 @@ def _one_view(path: Path, manifest: Manifest, segments: tuple[Segment, ...]) -> 
     )
 
 
-def _tokens_consistent(tokens, passages: int, dimension: int) -> bool:
-    ids, codes, scales, offsets = tokens
-    return (
-        len(offsets) == passages + 1
-        and int(offsets[-1]) == len(ids) == len(codes) == len(scales)
-        and codes.shape[1:] == (dimension,)
-    )
-
-
-def _check_sizes(data: IndexData, entry: SegmentEntry, dimension: int, faiss_index, lexical_passages, lexical_windows, window_rows) -> None:
-    consistent = (
-        len(data.passages) == entry.passages == lexical_passages.size
-        and len(data.units) == len(data.vectors) == faiss_index.ntotal
-        and entry.units in (-1, len(data.units))
-        and data.vectors.shape[1] == dimension
-        and len(window_rows) == lexical_windows.size
-        and (len(data.units) == 0 or int(data.units[:, 0].max()) < len(data.passages))
-        and (data.tokens is None or _tokens_consistent(data.tokens, len(data.passages), dimension))
-    )
-    if not consistent:
-        raise ValueError("sizes disagree")
+def _check_sizes(path: Path, data: IndexData, entry: SegmentEntry, dimension: int, faiss_index, lexical_passages, lexical_windows, window_rows) -> None:
+    """The first file whose size disagrees with the manifest or the files read before it."""
+    units, vectors = len(data.units), len(data.vectors)
+    checks = [
+        (PASSAGES, len(data.passages) == entry.passages),
+        (UNITS, entry.units in (-1, units) and (units == 0 or int(data.units[:, 0].max()) < len(data.passages))),
+        (VECTORS, vectors == units and data.vectors.shape[1:] == (dimension,)),
+        (INDEX, faiss_index.ntotal == units),
+        (BM25_PASSAGES, lexical_passages.size == entry.passages),
+        (BM25_WINDOWS, lexical_windows.size == len(window_rows)),
+    ]
+    if data.tokens is not None:
+        ids, codes, scales, offsets = data.tokens
+        checks += [
+            ("tokens_offsets.npy", len(offsets) == len(data.passages) + 1),
+            ("tokens_ids.npy", len(offsets) and int(offsets[-1]) == len(ids)),
+            ("tokens_codes.npy", len(codes) == len(ids) and codes.shape[1:] == (dimension,)),
+            ("tokens_scales.npy", len(scales) == len(ids)),
+        ]
+    for name, consistent in checks:
+        if not consistent:
+            raise DamagedFile(path / name, "damaged (its size disagrees with the rest of the index)")
 
 
 def _load(path: Path) -> np.ndarray:
-    return np.load(path, mmap_mode="r", allow_pickle=False)
+    with _reading(path):
+        return np.load(path, mmap_mode="r", allow_pickle=False)
 
 
 def _point_to(index_dir: Path, name: str) -> None:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 import bot.app
 from bot.cli import main
+from tests.fakes import FAKE_MODEL
 
 
 @pytest.fixture
@@ -94,3 +95,49 @@ def test_unwritable_index_dir_is_one_line_naming_it(run, project, monkeypatch):
     monkeypatch.setattr(builtins, "open", denied)
     line = one_line_error(run("index"))
     assert str(project.index_dir) in line and "permission" in line.lower() and "writable" in line
+
+
+# damaged index files
+
+SEGMENT_FILES = [
+    "passages.jsonl", "units.npy", "vectors.npy", "index.faiss",
+    "tokens_ids.npy", "tokens_codes.npy", "tokens_scales.npy", "tokens_offsets.npy", "tokens_df.npy",
+    "bm25_passages/data.csc.index.npy", "bm25_passages/params.index.json", "bm25_windows/vocab.index.json",
+]
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated"])
+@pytest.mark.parametrize("name", SEGMENT_FILES)
+def test_a_damaged_index_file_is_named_with_the_command_to_run(run, project, name, damage):
+    run("index")
+    segment = next((project.index_dir / (project.index_dir / "CURRENT").read_text().strip()).glob("seg-*"))
+    path = segment / name
+    data = path.read_bytes()
+    path.write_bytes(b"" if damage == "empty" else data[: len(data) // 2])
+    line = one_line_error(run("ask", "who summoned the ambassador?"))
+    assert "run `newsbot index --full`" in line
+    assert path.name in line or path.parent.name in line and path.parent != segment, line
+
+
+# config values out of range
+
+
+@pytest.mark.parametrize(
+    "section, key, value, expected",
+    [
+        ("search", "min_score", "5", "search.min_score must be between -1.0 and 1.0, not 5.0"),
+        ("paragraphs", "min_chars", "0", "paragraphs.min_chars must be at least 1, not 0"),
+        ("paragraphs", "max_chars", "60", "paragraphs.max_chars must be more than paragraphs.min_chars (60), not 60"),
+        ("paragraphs", "overlap_sentences", "-1", "paragraphs.overlap_sentences must be at least 0, not -1"),
+        ("discord", "cooldown_seconds", "-2", "discord.cooldown_seconds must be at least 0, not -2.0"),
+        ("search", "top_k", '"3"', "search.top_k must be an integer, not '3'"),
+        ("search", "min_relevance", '"high"', "search.min_relevance must be a number, not 'high'"),
+        ("index", "model", "3", "index.model must be a string, not 3"),
+        ("corpus", "dirs", '"articles"', "corpus.dirs must be a list, not 'articles'"),
+    ],
+)
+def test_a_config_value_out_of_range_or_of_the_wrong_type_names_the_key(run, project, section, key, value, expected):
+    sections = {"corpus": ['dirs = ["articles"]'], "index": ['dir = "index"', f'model = "{FAKE_MODEL}"']}
+    sections[section] = [line for line in sections.get(section, []) if not line.startswith(f"{key} ")] + [f"{key} = {value}"]
+    project.config_path.write_text("".join(f"[{name}]\n" + "\n".join(lines) + "\n" for name, lines in sections.items()))
+    assert expected in one_line_error(run("ask", "who summoned the ambassador?"))
