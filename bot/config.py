@@ -69,10 +69,16 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
 }
 
 
-# [search] keys and the values that mean something: a relevance is a chance, a cosine is -1..1
+# keys and the values that mean something: a relevance is a chance, a cosine is -1..1;
+# None is no bound on that side
 _RANGES = (
-    ("min_relevance", 0.0, 1.0), ("show_relevance", 0.0, 1.0), ("min_score", -1.0, 1.0), ("min_token_score", 0.0, 1.0),
+    ("search", "top_k", 1, None), ("search", "max_question_chars", 1, None),
+    ("search", "min_relevance", 0.0, 1.0), ("search", "show_relevance", 0.0, 1.0),
+    ("search", "min_score", -1.0, 1.0), ("search", "min_token_score", 0.0, 1.0),
+    ("paragraphs", "min_chars", 1, None), ("paragraphs", "overlap_sentences", 0, None),
+    ("discord", "cooldown_seconds", 0, None),
 )
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a list"}
 
 
 def default_config_path() -> Path:
@@ -133,20 +139,29 @@ def _validated(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
         }
     if not values["corpus"]["dirs"] or not all(isinstance(d, str) for d in values["corpus"]["dirs"]):
         raise ConfigError(f"{path}: corpus.dirs must be a non-empty list of folder paths")
-    if values["search"]["top_k"] < 1:
-        raise ConfigError(f"{path}: search.top_k must be at least 1")
-    for key, low, high in _RANGES:
-        value = values["search"][key]
-        if not low <= value <= high:
-            raise ConfigError(f"{path}: search.{key} must be between {low} and {high}, not {value}")
+    for section, key, low, high in _RANGES:
+        _check_range(values[section][key], f"{section}.{key}", low, high, path)
+    paragraphs = values["paragraphs"]
+    if paragraphs["max_chars"] <= paragraphs["min_chars"]:
+        raise ConfigError(
+            f"{path}: paragraphs.max_chars must be more than paragraphs.min_chars "
+            f"({paragraphs['min_chars']}), not {paragraphs['max_chars']}"
+        )
     return values
+
+
+def _check_range(value: float, name: str, low: float, high: float | None, path: Path) -> None:
+    if high is None and value < low:
+        raise ConfigError(f"{path}: {name} must be at least {low}, not {value}")
+    if high is not None and not low <= value <= high:
+        raise ConfigError(f"{path}: {name} must be between {low} and {high}, not {value}")
 
 
 def _typed(value: Any, kind: type, name: str, path: Path) -> Any:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise ConfigError(f"{path}: {name} must be a {kind.__name__}, not {value!r}")
+        raise ConfigError(f"{path}: {name} must be {_TYPE_NAMES.get(kind, kind.__name__)}, not {value!r}")
     return value
 
 
