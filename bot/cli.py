@@ -105,7 +105,7 @@ def _rebuild(library, full: bool, load: bool = True):
 
 @main.command()
 @click.argument("question", required=False)
-@click.option("--batch", "batch", type=click.File("r", encoding="utf-8"), help="file of questions, one a line ('-' for stdin)")
+@click.option("--batch", "batch", type=click.File("rb"), help="file of questions, one a line ('-' for stdin)")
 @click.option(
     "--conversations",
     type=click.File("rb"),
@@ -118,8 +118,8 @@ def _rebuild(library, full: bool, load: bool = True):
 @friendly_errors
 def ask(question, batch, conversations, as_json, top_k, config_path):
     """Answer QUESTION from the articles, citing the passages."""
-    from bot.render_text import answer_record, error_record, render_answer, to_json_line
-    from retrieval.search import QuestionError, clean_question
+    from bot.render_text import answer_record, render_answer, to_json_line
+    from retrieval.search import clean_question
 
     if sum(given is not None for given in (question, batch, conversations)) != 1:
         raise click.UsageError(
@@ -136,19 +136,36 @@ def ask(question, batch, conversations, as_json, top_k, config_path):
     if conversations is not None:
         _ask_conversations(library, conversations, as_json, top_k)
         return
+    _ask_batch(library, batch, as_json, top_k)
+
+
+def _ask_batch(library, stream, as_json: bool, top_k: int | None) -> None:
+    """One answer per non-blank line, in order; a line that is not UTF-8 or not a question
+    gets an error in its place and the rest are answered; exit 1 at the end if any failed."""
+    from bot.cli_conversations import LineNotUTF8, decode_line
+    from bot.render_text import answer_record, error_record, render_answer, to_json_line
+    from retrieval.search import QuestionError
+
     failures = 0
-    for line in batch:
-        if not line.strip():
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
             continue
+        line = raw.decode("utf-8", errors="replace")
         try:
-            answer = library.ask(line, top_k)
-        except QuestionError as exc:
+            answer = library.ask(decode_line(raw), top_k)
+        except (LineNotUTF8, QuestionError) as exc:
             failures += 1
-            click.echo(to_json_line(error_record(line.strip(), str(exc))) if as_json else f"Error: {exc}\n")
+            message = f"line {number}: {exc}"
+            click.echo(to_json_line(error_record(_cut(line.strip()), message)) if as_json else f"Error: {message}\n")
             continue
         click.echo(to_json_line(answer_record(answer)) if as_json else f"Q: {answer.question}\n{render_answer(answer, emphasis=_emphasis())}\n")
     if failures:
         sys.exit(1)
+
+
+def _cut(question: str, limit: int = 80) -> str:
+    """A question echoed in an error: enough to recognise it, never a megabyte of it."""
+    return question if len(question) <= limit else question[: limit - 1] + "…"
 
 
 def _ask_conversations(library, stream, as_json: bool, top_k: int | None) -> None:

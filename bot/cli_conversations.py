@@ -66,12 +66,29 @@ def read_scripts(stream: BinaryIO) -> Iterator[Script | BadLine]:
             yield parse_line(raw, number)
 
 
+class LineNotUTF8(ValueError):
+    """A line of input that is not UTF-8; `text` is what survives with the bad bytes replaced."""
+
+    def __init__(self, raw: bytes, exc: UnicodeDecodeError) -> None:
+        super().__init__(f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
+        self.text = raw.decode("utf-8", errors="replace")
+
+
+def decode_line(raw: bytes) -> str:
+    """One line read as bytes, decoded on its own: a stray byte (or an encoded lone
+    surrogate) spoils that line only. Raises `LineNotUTF8`."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LineNotUTF8(raw, exc) from None
+
+
 def parse_line(raw: bytes, number: int) -> Script | BadLine:
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
+        text = decode_line(raw)
+    except LineNotUTF8 as exc:
         # the id, if it survives the bad byte, still tells a tool which conversation failed
-        return BadLine(number, _id_of(raw.decode("utf-8", errors="replace")), f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
+        return BadLine(number, _id_of(exc.text), str(exc))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -141,3 +141,48 @@ def test_a_config_value_out_of_range_or_of_the_wrong_type_names_the_key(run, pro
     sections[section] = [line for line in sections.get(section, []) if not line.startswith(f"{key} ")] + [f"{key} = {value}"]
     project.config_path.write_text("".join(f"[{name}]\n" + "\n".join(lines) + "\n" for name, lines in sections.items()))
     assert expected in one_line_error(run("ask", "who summoned the ambassador?"))
+
+
+# undecodable batch lines
+
+BAD_LINES = [b"who \xff summoned the ambassador?", "Merkel \ud800 phone".encode("utf-8", "surrogatepass")]
+
+
+@pytest.mark.parametrize("bad", BAD_LINES, ids=["invalid byte", "lone surrogate"])
+def test_an_undecodable_batch_line_gets_an_error_record_in_its_place(run, bad):
+    lines = [b"French phone calls", bad, b"Kerry Fabius"]
+    result = run("ask", "--batch", "-", "--json", input=b"\n".join(lines) + b"\n")
+    assert result.exit_code == 1, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert ["error" in r for r in records] == [False, True, False]
+    assert records[0]["passages"] and records[2]["passages"]
+    error = records[1]
+    assert error["passages"] == [] and error["answered"] is False and error["searched"] is None
+    assert "line 2" in error["error"] and "UTF-8" in error["error"]
+    assert error["question"].startswith(("who", "Merkel"))
+
+
+def test_an_undecodable_batch_line_in_text_is_one_error_line_and_the_rest_answered(run, project):
+    batch = project.root / "questions.txt"
+    batch.write_bytes(b"French phone calls\n\xc3\x28 bad\nKerry Fabius\n")
+    result = run("ask", "--batch", str(batch))
+    assert result.exit_code == 1
+    assert result.stdout.count("Q: ") == 2
+    errors = [line for line in result.stdout.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and errors[0].startswith("Error: line 2: not valid UTF-8")
+
+
+# a huge question is not echoed back
+
+
+def test_the_error_for_a_huge_question_does_not_repeat_it(run):
+    huge = "why " * 250_000
+    single = run("ask", huge)
+    assert single.exit_code == 1 and len(single.output) < 500 and "1,000,000" not in single.output
+    batch = run("ask", "--batch", "-", "--json", input=huge + "\nFrench phone calls\n")
+    first, second = (json.loads(line) for line in batch.stdout.splitlines())
+    assert batch.exit_code == 1 and len(batch.stdout) < 5000
+    assert len(first["question"]) <= 80 and first["question"].endswith("…") and "characters" in first["error"]
+    assert second["passages"]
+    text = run("ask", "--batch", "-", input=huge + "\n")
+    assert len(text.stdout) < 500 and "Error: line 1: the question is" in text.stdout
