@@ -334,6 +334,8 @@ def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
     if (path / f"tokens_{TOKEN_ARRAYS[0]}.npy").exists():
         tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
     data = IndexData(passages, _load(path / UNITS), _load(path / VECTORS), tokens)
+    if entry.index_type not in (vector_index.FLAT, vector_index.HNSW, vector_index.REDUCED):
+        raise ValueError(f"unknown index type {entry.index_type!r}")  # the manifest's fault, not the file's
     with _reading(path / INDEX):
         faiss_index = vector_index.load(path / INDEX, entry.index_type, entry.index_params, data.vectors, len(passages))
     with _reading(path / BM25_PASSAGES):
