@@ -12,6 +12,7 @@ frequencies are summed as articles pass.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
@@ -120,5 +121,10 @@ def _growing(path: Path, empty: np.ndarray) -> NpyAppendArray:
     """An `.npy` file that grows by rows; written empty first, so it exists with its row
     shape and type even if nothing is appended."""
     out = NpyAppendArray(str(path), delete_if_exists=True, rewrite_header_on_append=False)
+    # npy-append-array guards every file with one lock shared by all of them (a class
+    # attribute, not re-entrant). A writer a failed build left open, collected while another
+    # one appends, closes itself under that lock and waits forever: a /reindex after a failed
+    # one hung. Each file gets a lock of its own.
+    out._NpyAppendArray__lock = threading.Lock()
     out.append(empty)
     return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import gc
 import json
 
 import numpy as np
@@ -36,15 +35,6 @@ def one_line_error(result) -> str:
 
 
 # disk full
-
-
-@pytest.fixture(autouse=True)
-def collect_failed_builds():
-    """A failed build leaves npy_append_array writers in reference cycles; collected later,
-    in the middle of another writer's append, they deadlock on that library's class-wide
-    lock. Collect them here, between tests (see the report on segment_writer)."""
-    yield
-    gc.collect()
 
 
 def _disk_full(*args, **kwargs):

@@ -89,3 +89,20 @@ def test_a_build_failing_midway_leaves_the_old_index_and_no_leftovers(project, m
     assert store.current_generation(project.index_dir) == before
     assert not list(project.index_dir.glob("tmp-*"))
     assert project.library().ask("who summoned the ambassador?") == expected
+
+
+def test_a_writer_left_open_never_waits_on_another_writers_append(tmp_path):
+    """A failed build's writer, collected while another appends, closes without waiting for it."""
+    import threading
+
+    import numpy as np
+
+    from retrieval.segment_writer import _growing
+
+    left_open = _growing(tmp_path / "a.npy", np.zeros((0, 3), np.int32))
+    appending = _growing(tmp_path / "b.npy", np.zeros((0, 3), np.int32))
+    with appending._NpyAppendArray__lock:  # held as it is during an append
+        closing = threading.Thread(target=left_open.close, daemon=True)
+        closing.start()
+        closing.join(timeout=5)
+        assert not closing.is_alive()
