@@ -143,7 +143,7 @@ def _ask_batch(library, stream, as_json: bool, top_k: int | None) -> None:
     """One answer per non-blank line, in order; a line that is not UTF-8 or not a question
     gets an error in its place and the rest are answered; exit 1 at the end if any failed."""
     from bot.cli_conversations import LineNotUTF8, decode_line
-    from bot.render_text import answer_record, error_record, render_answer, to_json_line
+    from bot.render_text import answer_record, echoed, error_record, render_answer, to_json_line
     from retrieval.search import QuestionError
 
     failures = 0
@@ -156,16 +156,11 @@ def _ask_batch(library, stream, as_json: bool, top_k: int | None) -> None:
         except (LineNotUTF8, QuestionError) as exc:
             failures += 1
             message = f"line {number}: {exc}"
-            click.echo(to_json_line(error_record(_cut(line.strip()), message)) if as_json else f"Error: {message}\n")
+            click.echo(to_json_line(error_record(echoed(line.strip()), message)) if as_json else f"Error: {message}\n")
             continue
         click.echo(to_json_line(answer_record(answer)) if as_json else f"Q: {answer.question}\n{render_answer(answer, emphasis=_emphasis())}\n")
     if failures:
         sys.exit(1)
-
-
-def _cut(question: str, limit: int = 80) -> str:
-    """A question echoed in an error: enough to recognise it, never a megabyte of it."""
-    return question if len(question) <= limit else question[: limit - 1] + "…"
 
 
 def _ask_conversations(library, stream, as_json: bool, top_k: int | None) -> None:

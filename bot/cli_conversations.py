@@ -50,9 +50,9 @@ class TurnResult:
     error: str | None = None
 
     def record(self) -> dict:
-        from bot.render_text import answer_record, error_record
+        from bot.render_text import answer_record, echoed, error_record
 
-        body = answer_record(self.answer) if self.answer is not None else error_record(self.question, self.error or "")
+        body = answer_record(self.answer) if self.answer is not None else error_record(echoed(self.question), self.error or "")
         return {"conversation": self.conversation, "turn": self.turn, **body}
 
 
@@ -134,14 +134,14 @@ def run_scripts(library: Asks, stream: BinaryIO, top_k: int | None) -> Iterator[
 
 def render_event(event: TurnResult | BadLine, emphasis=None) -> str:
     """The text rendering: a heading per conversation, then `Q:` and the answer per turn."""
-    from bot.render_text import render_turn
+    from bot.render_text import echoed, render_turn
 
     if isinstance(event, BadLine):
         named = f" ({event.conversation})" if event.conversation is not None else ""
         return f"Error: line {event.line}{named}: {event.error}\n"
     heading = f"== conversation {event.conversation} ==\n" if event.turn == 1 else ""
     if event.answer is None:
-        return f"{heading}Q: {event.question}\nError: {event.error}\n"
+        return f"{heading}Q: {echoed(event.question)}\nError: {event.error}\n"
     return f"{heading}Q: {event.question}\n{render_turn(event.answer, emphasis=emphasis)}\n"
 
 

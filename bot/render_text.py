@@ -128,6 +128,11 @@ def answer_record(answer: Answer) -> dict:
     }
 
 
+def echoed(question: str, limit: int = 80) -> str:
+    """A question echoed beside an error: enough to recognise it, never a megabyte of it."""
+    return question if len(question) <= limit else question[: limit - 1] + "…"
+
+
 def error_record(question: str, message: str) -> dict:
     """A batch line that could not be searched keeps its place, with the reason.
 

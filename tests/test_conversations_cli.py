@@ -138,3 +138,12 @@ def test_chat_commands_are_not_searched(run, asked):
     assert result.exit_code == 0
     assert asked == []
     assert result.stdout.count("start a new conversation") == 2
+
+
+def test_an_over_long_turn_is_reported_without_echoing_it_whole(run):
+    script = json.dumps({"id": "long", "turns": ["x" * 5000, "who summoned the ambassador?"]}) + "\n"
+    text = run("ask", "--conversations", "-", input=script)
+    as_json = run("ask", "--json", "--conversations", "-", input=script)
+    assert text.exit_code == as_json.exit_code == 1
+    assert "x" * 100 not in text.stdout and "x" * 100 not in as_json.stdout
+    assert json.loads(as_json.stdout.splitlines()[1])["answered"] is True
