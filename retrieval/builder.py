@@ -17,8 +17,6 @@ block (`segment_writer`), so a build's memory does not grow with its vectors.
 
 from __future__ import annotations
 
-import fcntl
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -31,6 +29,7 @@ from corpus.model import Article, Paragraph
 from corpus.paragraphs import SEGMENTER_VERSION, ParagraphRules
 from corpus.sentences import sentence_spans
 from retrieval import store
+from retrieval.build_lock import BuildBusy, build_lock as _build_lock
 from retrieval.embedder import Embedder, supports_tokens
 from retrieval.errors import RetrievalError
 from retrieval.late import QuantisedTokens
@@ -39,10 +38,6 @@ from retrieval.segment_writer import SegmentWriter
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 EMBED_CHUNK = 32  # texts handed to the model at once: small, so progress moves at least every second
 BLOCK_PASSAGES = 4096  # new passages embedded, then written, together (see `_article_parts`)
-
-
-class BuildBusy(RetrievalError):
-    """Another process or thread is rebuilding this index right now."""
 
 
 @dataclass(frozen=True)
@@ -432,17 +427,3 @@ def _embed_chunks(texts: list[str], embedder: Embedder, with_tokens: bool, repor
             vectors[row] = vector
         report(len(chunk))
     return vectors, tokens if with_tokens else []
-
-
-@contextmanager
-def _build_lock(index_dir: Path) -> Iterator[None]:
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".build.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildBusy(f"another rebuild of {index_dir} is running; try again when it ends") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -7,7 +7,6 @@ need an index of their own use the deterministic fake model on a copy of the cor
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import re
 import threading
 import time
@@ -15,6 +14,7 @@ import time
 import discord
 import pytest
 import simcord
+from filelock import FileLock
 
 from bot.config import Config, load_config
 from bot.discord_app import INVITE_PERMISSIONS
@@ -284,8 +284,7 @@ async def test_reindex_reports_a_deleted_article(fake):
 async def test_reindex_while_another_process_rebuilds_is_told_to_wait(fake):
     library, config = fake
     async with running(library, config) as world:
-        with open(config.index_dir / ".build.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with FileLock(config.index_dir / ".build.lock"):
             result = await world.owner.slash(world.channel, "reindex")
     assert result.response.content.startswith("⚠️ Another rebuild of ")
     assert result.response.content.endswith("is running; try again when it ends")

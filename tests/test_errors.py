@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 
 import numpy as np
 import pytest
@@ -83,16 +84,14 @@ def test_index_dir_that_is_a_file_is_one_line_naming_it(run, project):
 
 
 def test_unwritable_index_dir_is_one_line_naming_it(run, project, monkeypatch):
-    import builtins
+    real_open = os.open  # the build lock (filelock) opens its file with os.open
 
-    real_open = builtins.open
-
-    def denied(file, mode="r", *args, **kwargs):
+    def denied(file, *args, **kwargs):
         if str(file).endswith(".build.lock"):
             raise PermissionError(errno.EACCES, "Permission denied", str(file))
-        return real_open(file, mode, *args, **kwargs)
+        return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", denied)
+    monkeypatch.setattr(os, "open", denied)
     line = one_line_error(run("index"))
     assert str(project.index_dir) in line and "permission" in line.lower() and "writable" in line
 

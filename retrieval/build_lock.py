@@ -1,0 +1,38 @@
+"""One rebuild of an index at a time, across processes and threads.
+
+The lock is `filelock.FileLock` on `<index>/.build.lock`: an OS lock (flock on Unix,
+LockFileEx on Windows), so the package imports everywhere and the OS drops the lock of a
+killed build: a `kill -9` never leaves the next build stuck. It is tried once (timeout 0)
+rather than waited on: a second rebuild is told one is running instead of queueing behind it.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from filelock import FileLock, Timeout
+
+from retrieval.errors import RetrievalError
+
+LOCK_NAME = ".build.lock"
+
+
+class BuildBusy(RetrievalError):
+    """Another process or thread is rebuilding this index right now."""
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's build lock for the block, or raise `BuildBusy` at once."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(index_dir / LOCK_NAME, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BuildBusy(f"another rebuild of {index_dir} is running; try again when it ends") from None
+    try:
+        yield
+    finally:
+        lock.release()
