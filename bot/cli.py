@@ -22,7 +22,7 @@ config_option = click.option(
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="config file (default: $NEWSBOT_CONFIG, ./config.toml, or the project's config.toml)",
+    help="config file (default: $NEWSBOT_CONFIG, ./config.toml, the user's config folder, or the checkout's)",
 )
 
 
@@ -263,6 +263,23 @@ def sources(as_json, config_path):
             continue
         date = f", {source.date}" if source.date else ""
         click.echo(f"{source.article}: {source.title} ({source.paragraphs} passages{date})")
+
+
+@main.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--examples", is_flag=True, help="also copy the two example articles into FOLDER/corpus/articles")
+@click.option("--force", is_flag=True, help="overwrite an existing config.toml")
+@friendly_errors
+def init(folder, examples, force):
+    """Write a commented config.toml into FOLDER (default: here), to run newsbot outside its checkout."""
+    from bot.init_project import init_project
+
+    report = init_project(folder, examples, force)
+    click.echo(f"wrote {report.config}")
+    if report.articles:
+        click.echo(f"copied {len(report.articles)} example articles into {report.articles[0].parent}")
+    where = "" if folder.resolve() == Path.cwd().resolve() else f" --config {report.config}"
+    click.echo(f'next: newsbot ask{where} "who summoned the ambassador?" (the first question builds the index)')
 
 
 @main.command()

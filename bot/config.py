@@ -82,13 +82,24 @@ _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a l
 
 
 def default_config_path() -> Path:
-    """$NEWSBOT_CONFIG, else ./config.toml, else the config.toml of this checkout."""
+    """--config aside: $NEWSBOT_CONFIG, ./config.toml, the user's config folder, else this checkout's.
+
+    An installed newsbot has no checkout beside it, so it must not fall back to a path inside
+    site-packages: when nothing is found the error lists where it looked and what to run.
+    """
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV])
-    local = Path("config.toml")
-    if local.is_file():
-        return local
-    return Path(__file__).resolve().parent.parent / "config.toml"
+    from platformdirs import user_config_path
+
+    candidates = [Path("config.toml"), user_config_path("newsbot") / "config.toml"]
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file():
+        candidates.append(checkout / "config.toml")
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    looked = ", ".join(str(c.absolute()) for c in candidates)
+    raise ConfigError(f"no config.toml found (looked in {looked}): run newsbot init")
 
 
 def load_config(path: Path | None = None) -> Config:

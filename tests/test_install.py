@@ -1,0 +1,153 @@
+"""Owning newsbot outside its checkout: `newsbot init`, the shipped template and examples, and
+where config.toml is looked for. (The wheel in a fresh virtualenv is checked by hand: README,
+"Install elsewhere".)"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import bot.config
+from bot.cli import main
+from bot.config import CONFIG_ENV, ConfigError, default_config_path, load_config
+from bot.init_project import config_template, example_articles
+from tests.conftest import REPO, SHIPPED_ARTICLES
+
+PATH_KEYS = ("dirs =", "dir =")
+
+
+def _init(*args: str):
+    return CliRunner().invoke(main, ["init", *args])
+
+
+def test_init_writes_the_commented_template(tmp_path):
+    result = _init(str(tmp_path))
+    written = (tmp_path / "config.toml").read_text(encoding="utf-8")
+    assert result.exit_code == 0, result.output
+    assert written == config_template()
+    assert "# Where the index lives" in written
+    assert load_config(tmp_path / "config.toml").index_dir == tmp_path / "index"
+
+
+def test_init_defaults_to_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _init()
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "config.toml").read_text(encoding="utf-8") == config_template()
+
+
+def test_init_examples_lands_where_the_config_reads_articles(tmp_path):
+    result = _init(str(tmp_path / "news"), "--examples")
+    config = load_config(tmp_path / "news" / "config.toml")
+    copied = sorted(p.name for p in config.corpus_dirs[0].iterdir())
+    assert result.exit_code == 0, result.output
+    assert copied == sorted(p.name for p in SHIPPED_ARTICLES.glob("*.txt"))
+    for name in copied:
+        assert (config.corpus_dirs[0] / name).read_bytes() == (SHIPPED_ARTICLES / name).read_bytes()
+
+
+def test_init_refuses_to_overwrite_a_config_in_one_line(tmp_path):
+    (tmp_path / "config.toml").write_text("[search]\ntop_k = 7\n", encoding="utf-8")
+    result = _init(str(tmp_path), "--examples")
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert (tmp_path / "config.toml").read_text(encoding="utf-8") == "[search]\ntop_k = 7\n"
+    assert not (tmp_path / "corpus").exists()  # a refusal writes nothing
+
+
+def test_init_force_overwrites_the_config(tmp_path):
+    (tmp_path / "config.toml").write_text("[search]\ntop_k = 7\n", encoding="utf-8")
+    result = _init(str(tmp_path), "--force")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "config.toml").read_text(encoding="utf-8") == config_template()
+
+
+def test_the_template_agrees_with_the_repository_config_except_paths():
+    def body(text: str) -> list[str]:
+        lines = text.splitlines()
+        first_blank = lines.index("")  # the header comment differs: it says who wrote the file
+        return [line for line in lines[first_blank:] if not line.startswith(PATH_KEYS)]
+
+    repository = (REPO / "config.toml").read_text(encoding="utf-8")
+    assert body(config_template()) == body(repository)
+
+
+def test_the_wheel_declares_the_files_init_reads():
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    shipped = {path for package, globs in package_data.items() for glob in globs for path in (REPO / package).glob(glob)}
+    assert REPO / "bot" / "config_template.toml" in shipped
+    assert {REPO / "corpus" / "examples" / item.name for item in example_articles()} <= shipped
+    assert len(example_articles()) == 2
+
+
+@pytest.fixture
+def elsewhere(tmp_path, monkeypatch):
+    """An empty working folder, an empty user config folder and no $NEWSBOT_CONFIG."""
+    work, user = tmp_path / "work", tmp_path / "xdg"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(user))
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    return work, user / "newsbot" / "config.toml"
+
+
+def _touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("", encoding="utf-8")
+    return path
+
+
+def test_the_environment_comes_before_the_current_folder(elsewhere, monkeypatch, tmp_path):
+    work, _ = elsewhere
+    _touch(work / "config.toml")
+    monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "env.toml"))
+    assert default_config_path() == tmp_path / "env.toml"
+
+
+def test_the_current_folder_comes_before_the_user_config_folder(elsewhere):
+    work, user_config = elsewhere
+    _touch(work / "config.toml")
+    _touch(user_config)
+    assert default_config_path().resolve() == work / "config.toml"
+
+
+def test_the_user_config_folder_comes_before_the_checkout(elsewhere):
+    _, user_config = elsewhere
+    _touch(user_config)
+    assert default_config_path() == user_config
+
+
+def test_a_checkout_falls_back_to_its_own_config(elsewhere):
+    assert default_config_path() == REPO / "config.toml"
+
+
+def test_an_installed_newsbot_with_no_config_says_run_init(elsewhere, monkeypatch, tmp_path):
+    _, user_config = elsewhere
+    installed = tmp_path / "site-packages" / "bot" / "config.py"
+    monkeypatch.setattr(bot.config, "__file__", str(installed))
+    with pytest.raises(ConfigError) as error:
+        default_config_path()
+    message = str(error.value)
+    assert message.startswith("no config.toml found (looked in ")
+    assert message.endswith("): run newsbot init")
+    assert str(elsewhere[0] / "config.toml") in message and str(user_config) in message
+    assert "site-packages" not in message
+
+
+def test_the_cli_reports_a_missing_config_in_one_line(elsewhere, monkeypatch, tmp_path):
+    monkeypatch.setattr(bot.config, "__file__", str(tmp_path / "site-packages" / "bot" / "config.py"))
+    result = CliRunner().invoke(main, ["ask", "who summoned the ambassador?"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "no config.toml found" in result.stderr and "run newsbot init" in result.stderr
+
+
+def test_config_option_comes_before_the_environment(elsewhere, monkeypatch, tmp_path):
+    monkeypatch.setenv(CONFIG_ENV, str(REPO / "config.toml"))
+    result = CliRunner().invoke(main, ["ask", "who?", "--config", str(tmp_path / "chosen.toml")])
+    assert result.exit_code == 1
+    assert f"config file not found: {tmp_path / 'chosen.toml'}" in result.stderr
