@@ -34,7 +34,7 @@ def config_template() -> str:
 
 def example_articles() -> list[Traversable]:
     """The example articles shipped in the package, in name order."""
-    folder = files("corpus").joinpath("examples")
+    folder = files("corpus").joinpath("example-articles")
     return sorted((item for item in folder.iterdir() if item.name.endswith(".txt")), key=lambda item: item.name)
 
 

@@ -80,7 +80,7 @@ def test_the_wheel_declares_the_files_init_reads():
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
     shipped = {path for package, globs in package_data.items() for glob in globs for path in (REPO / package).glob(glob)}
     assert REPO / "bot" / "config_template.toml" in shipped
-    assert {REPO / "corpus" / "examples" / item.name for item in example_articles()} <= shipped
+    assert {REPO / "corpus" / "example-articles" / item.name for item in example_articles()} <= shipped
     assert len(example_articles()) == 2
 
 
