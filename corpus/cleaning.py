@@ -31,8 +31,6 @@ _DATE = re.compile(
 _BYLINE = re.compile(r"^by\s+[A-Z][\w.'’-]*(\s+[\w.'’&,-]+){0,6}\s*(\|.*)?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
-_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _LIST_MARKER = re.compile(r"^([-*+•]|\d+[.)])\s+")
 
 HEADING_MAX_CHARS = 100
@@ -49,11 +47,11 @@ class Block:
 
 
 def classify(text: str, start: int, end: int, markdown: bool) -> Block:
-    """Decide what one block is; Markdown syntax is stripped from the text kept."""
+    """Decide what one block is. Markdown arrives rendered (`corpus.markdown_text`), with
+    only its headings' `#` markers left: they say "heading" and are dropped from the text."""
     is_md_heading = markdown and bool(_MARKDOWN_HEADING.match(text))
     if markdown:
         text = _MARKDOWN_HEADING.sub("", text)
-        text = _MARKDOWN_EMPHASIS.sub("", _MARKDOWN_LINK.sub(r"\1", text))
     text = " ".join(text.split())
     if _BANNERS.search(text) and len(text) < 200:
         kind = "banner"

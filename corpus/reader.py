@@ -1,8 +1,10 @@
 """Reading one article file into plain text, whatever its format.
 
-Plain text and Markdown are read as they are (Markdown syntax is stripped later, line by
-line); HTML goes through trafilatura, which knows article extraction far better than any
-regex would, and hands back the page's title and date when it finds them.
+Plain text is read as it is. Markdown is rendered to plain text by markdown-it-py, its YAML
+front matter giving the title and date (`corpus.markdown_text`). HTML goes through
+trafilatura, which knows article extraction far better than any regex would, and hands back
+the page's title and date when it finds them. For Markdown and HTML, passage offsets refer
+to the text read here, not to the file's bytes.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ def decode_article(path: Path, data: bytes) -> SourceText:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if path.suffix.lower() in (".html", ".htm"):
         return _extract_html(path, text)
+    if path.suffix.lower() == ".md":
+        from corpus.markdown_text import read_markdown
+
+        article = read_markdown(text)
+        return SourceText(text=article.text, title=article.title, date=article.date)
     return SourceText(text=text)
 
 

@@ -51,3 +51,72 @@ def test_build_lock_is_free_again_after_the_block(tmp_path):
         pass
     with build_lock(tmp_path):
         pass
+
+
+# Markdown articles (PyYAML front matter, markdown-it-py rendering)
+
+FRONT_MATTER_ARTICLE = """---
+title: Merkel calls Obama
+date: 2013-10-21
+---
+German chancellor Angela Merkel called President Obama over reports that her phone was tapped.
+"""
+
+REFERENCE_LINKS = """The [German government][1] said the call was made on Wednesday, according to [Reuters][r].
+
+[1]: http://example.org/bundesregierung
+[r]: http://example.org/reuters "Reuters"
+"""
+
+TABLE = """The reports gave the numbers of calls that the agency recorded in each country last year:
+
+| Country | Calls recorded |
+|---------|----------------|
+| France  | 70.3 million   |
+| Spain   | 60.5 million   |
+"""
+
+
+def markdown_article(tmp_path, text: str, name: str = "a.md"):
+    from corpus.loader import read_article, scan
+    from corpus.paragraphs import ParagraphRules
+
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    (file,) = scan([tmp_path]).files
+    return read_article(file, ParagraphRules(min_chars=10))
+
+
+def test_front_matter_gives_title_and_date_and_is_not_a_paragraph(tmp_path):
+    article = markdown_article(tmp_path, FRONT_MATTER_ARTICLE, "frontmatter.md")
+    assert article.title == "Merkel calls Obama"
+    assert article.date == "2013-10-21"
+    assert [p.text for p in article.paragraphs] == [
+        "German chancellor Angela Merkel called President Obama over reports that her phone was tapped."
+    ]
+
+
+def test_a_leading_rule_that_is_not_yaml_stays_text(tmp_path):
+    text = "---\n\nThe minister said nothing about the affair at all.\n\n---\n\nA long enough paragraph follows.\n"
+    article = markdown_article(tmp_path, text)
+    assert any("The minister said" in p.text for p in article.paragraphs)
+
+
+def test_reference_links_keep_their_words_and_lose_their_definitions(tmp_path):
+    article = markdown_article(tmp_path, REFERENCE_LINKS)
+    assert [p.text for p in article.paragraphs] == [
+        "The German government said the call was made on Wednesday, according to Reuters."
+    ]
+
+
+def test_a_table_becomes_rows_of_words(tmp_path):
+    article = markdown_article(tmp_path, TABLE)
+    text = " ".join(p.text for p in article.paragraphs)
+    assert "Country, Calls recorded. France, 70.3 million. Spain, 60.5 million." in text
+    assert "|" not in text and "---" not in text
+
+
+def test_markdown_looking_text_in_a_txt_article_is_read_as_it_is(tmp_path):
+    from corpus.reader import decode_article
+
+    data = (FRONT_MATTER_ARTICLE + "\n" + REFERENCE_LINKS).encode()
+    assert decode_article(tmp_path / "a.txt", data).text == data.decode()
