@@ -32,27 +32,37 @@ def is_command(question: str, command: str) -> bool:
     return question.strip().rstrip("!.?").casefold() == command
 
 
+def _user_key(user_id: int) -> int:
+    return user_id
+
+
 class UserCooldown:
     """At most one question per user every `seconds`, whichever way they ask.
 
-    The clock is looked up on each call (not bound at definition) so a test can substitute it.
+    The pacing is discord.py's `commands.CooldownMapping` (one token per user per `seconds`,
+    idle users forgotten), keyed by user id because a question arrives as a message or as an
+    interaction, and only the id is common to both. Two things are ours: the clock is looked up
+    on each call (so simcord's virtual clock, or a test's, reaches it), and a question exactly
+    at the end of the wait is charged: discord.py answers it with a retry of 0.0 and leaves the
+    old window in place, so the user's next question right after would pass too.
+    Times are shifted by a second: discord.py takes a time of 0 for "not given" and reads
+    the wall clock instead, and a virtual clock (simcord's, a test's) starts at 0.
     """
 
     def __init__(self, seconds: float, clock: Callable[[], float] | None = None) -> None:
+        from discord.ext.commands import CooldownMapping  # lazy: discord is a heavy import
+
         self.seconds = seconds
         self._clock = clock
-        self._last: dict[int, float] = {}
+        self._buckets = CooldownMapping.from_cooldown(1, seconds, _user_key)
 
     def retry_after(self, user_id: int) -> float:
         """0 and the user's turn is taken, or how many seconds they must still wait."""
         now = self._clock() if self._clock is not None else time.monotonic()
-        last = self._last.get(user_id)
-        if last is not None and now - last < self.seconds:
-            return self.seconds - (now - last)
-        self._last[user_id] = now
-        self._forget_older_than(now - self.seconds)
-        return 0.0
-
-    def _forget_older_than(self, moment: float) -> None:
-        if len(self._last) > 1024:
-            self._last = {user: at for user, at in self._last.items() if at > moment}
+        now += 1.0  # discord.py reads a time of 0 as "use time.time()"; simcord's clock starts at 0
+        bucket = self._buckets.get_bucket(user_id, now)
+        wait = bucket.update_rate_limit(now)
+        if wait is not None and wait <= 0:
+            bucket.reset()
+            wait = bucket.update_rate_limit(now)
+        return wait or 0.0

@@ -120,3 +120,58 @@ def test_markdown_looking_text_in_a_txt_article_is_read_as_it_is(tmp_path):
 
     data = (FRONT_MATTER_ARTICLE + "\n" + REFERENCE_LINKS).encode()
     assert decode_article(tmp_path / "a.txt", data).text == data.decode()
+
+
+# Discord: pacing (discord.py's CooldownMapping) and escaping (ours, beside discord.utils)
+
+
+def test_cooldown_charges_a_question_asked_exactly_when_the_wait_ends():
+    from bot.discord_input import UserCooldown
+
+    now = [100.0]
+    cooldown = UserCooldown(5.0, clock=lambda: now[0])
+    assert cooldown.retry_after(1) == 0.0
+    now[0] = 105.0
+    assert cooldown.retry_after(1) == 0.0
+    now[0] = 106.0
+    assert cooldown.retry_after(1) == 4.0
+
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see <#123456789012345678> now",  # a channel mention: no @, so escape_mentions leaves it
+        "the \u202egnp.exe file",  # a bidi override reverses the rest of the line
+        "bell\x07 ring",
+        "at <t:1382400000:R> ago",  # a timestamp Discord renders as a date
+    ],
+)
+def test_neutralise_handles_what_discord_escape_mentions_leaves(text):
+    import discord.utils
+
+    from bot.discord_render import neutralise
+
+    assert discord.utils.escape_mentions(text) == text
+    safe = neutralise(text)
+    assert safe != text and "\u202e" not in safe and "\x07" not in safe and "<#" not in safe and "<t:" not in safe
+
+
+def test_escape_markdown_escapes_a_numbered_list_that_discord_utils_leaves():
+    import discord.utils
+
+    from bot.discord_render import escape_markdown
+
+    assert discord.utils.escape_markdown("1. first") == "1. first"
+    assert escape_markdown("1. first") == "1\\. first"
+
+
+def test_cooldown_works_on_a_clock_that_starts_at_zero():
+    from bot.discord_input import UserCooldown
+
+    now = [0.0]
+    cooldown = UserCooldown(5.0, clock=lambda: now[0])
+    assert cooldown.retry_after(1) == 0.0
+    assert cooldown.retry_after(1) == 5.0
+    now[0] = 5.5
+    assert cooldown.retry_after(1) == 0.0
