@@ -61,3 +61,20 @@ def library(project: Project) -> Library:
     library = project.library()
     library.rebuild()
     return library
+
+
+@pytest.fixture
+def run(project: Project, monkeypatch):
+    """`newsbot ARGS...` through click's runner, on the project's config and the fake embedder."""
+    from click.testing import CliRunner
+
+    import bot.app
+    from bot.cli import main
+
+    for factory in ("real_embedder_factory", "build_embedder_factory"):
+        monkeypatch.setattr(bot.app, factory, lambda config, *_: lambda: project.embedder)
+
+    def invoke(*args, input=None):
+        return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)
+
+    return invoke

@@ -7,27 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-import bot.app
 import retrieval.store
-from bot.cli import main
 
 SHIPPED = "000_bfb5fe1d5446f174.txt"
 OTHER_SHIPPED = "004_ff9fbbdbf3039c2b.txt"
 BRAZIL = "# Brazil cancels visit\n\nBrazil's president cancelled a state visit to Washington over the spying reports.\n"
 MERKEL = "# Merkel calls Obama\n\nGerman chancellor Angela Merkel called President Obama over reports that her phone was tapped.\n"
-
-
-@pytest.fixture
-def run(project, monkeypatch):
-    for factory in ("real_embedder_factory", "build_embedder_factory"):
-        monkeypatch.setattr(bot.app, factory, lambda config, *_: lambda: project.embedder)
-
-    def invoke(*args, input=None):
-        return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)
-
-    return invoke
 
 
 @pytest.fixture

@@ -5,20 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-import bot.app
 from bot.cli import main
-from tests.fakes import HashingEmbedder
-
-
-@pytest.fixture
-def run(project, monkeypatch):
-    for factory in ("real_embedder_factory", "build_embedder_factory"):
-        monkeypatch.setattr(bot.app, factory, lambda config, *_: lambda: project.embedder)
-
-    def invoke(*args, input=None):
-        return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)
-
-    return invoke
 
 
 def test_first_ask_builds_the_index_and_says_so_on_stderr(run, project):

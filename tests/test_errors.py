@@ -8,22 +8,8 @@ import os
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-import bot.app
-from bot.cli import main
 from tests.fakes import FAKE_MODEL
-
-
-@pytest.fixture
-def run(project, monkeypatch):
-    for factory in ("real_embedder_factory", "build_embedder_factory"):
-        monkeypatch.setattr(bot.app, factory, lambda config, *_: lambda: project.embedder)
-
-    def invoke(*args, input=None):
-        return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)
-
-    return invoke
 
 
 def one_line_error(result) -> str:
