@@ -2,6 +2,16 @@
 
 A typo in a config key silently falling back to a default is the kind of bug that costs an
 admin an afternoon, so unknown keys and wrong types are errors naming the key.
+
+Why our own checks rather than a validation library (pydantic is installed anyway, through
+typer): the schema is a dozen keys in five sections, and what an admin needs is one line that
+names the file, `section.key`, the allowed range and the known keys, e.g.
+`config.toml: search.min_relevance must be between 0.0 and 1.0, not 5.0` or `unknown key
+'min_relevanse' in [search] (known: top_k, ...)`. pydantic (strict, extra="forbid") says
+`1 validation error for Search / min_relevance / Input should be less than or equal to 1
+[type=less_than_equal, ...] For further information visit https://errors.pydantic.dev/...`
+over four lines, without the file or the known keys, so it would need a translation layer
+as long as these checks, and a second description of every section beside `Config`.
 """
 
 from __future__ import annotations
