@@ -85,6 +85,10 @@ class Lexical:
         held = [self.postings(term)[0] for term in set(question_terms)]
         return np.concatenate([np.zeros(0, dtype=np.int64)] + held)
 
+    def document_frequency(self, term: str) -> int:
+        """How many documents hold the term: the length of its stored column, read without copying it."""
+        return len(self.postings(term)[0])
+
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(documents holding the term, the BM25 score bm25s stored for each, with this
         index's own idf): bm25s keeps one column of scores per term, read here without

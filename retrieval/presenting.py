@@ -59,6 +59,6 @@ def term_weights(index: StoredIndex, question_terms: list[str]) -> dict[str, flo
     """Each question word's rarity among the passages (BM25's idf), for the highlight."""
     documents = max(len(index.passages), 1)
     return {
-        term: math.log((documents + 1) / (len(index.lexical_passages.matching([term])) + 0.5))
+        term: math.log((documents + 1) / (index.lexical_passages.document_frequency(term) + 0.5))
         for term in set(question_terms)
     }

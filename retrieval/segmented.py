@@ -146,6 +146,10 @@ class LexicalStack:
             + [part.matching(question_terms).astype(np.int64) + start for part, start in zip(self.parts, self.starts)]
         )
 
+    def document_frequency(self, term: str) -> int:
+        """`Lexical.document_frequency` over all segments (dead documents included, as in `matching`)."""
+        return sum(part.document_frequency(term) for part in self.parts)
+
     def _tf_share(self, i: int, frequency: int, held: np.ndarray, raw: np.ndarray) -> np.ndarray:
         """tf / (tf + k1 (1 - b + b dl/avgdl)) in the documents holding the term, with the
         average length of the live documents instead of the segment's own."""

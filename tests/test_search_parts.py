@@ -106,3 +106,17 @@ def test_top_keyword_documents_by_a_sampled_threshold_equal_a_full_sort(size, po
     positive = np.flatnonzero(values > 0)
     expected = positive[np.lexsort((positive, -values[positive]))][:k]
     np.testing.assert_array_equal(_top_positive(values, k, matching, 1), expected)
+
+
+def test_a_words_document_frequency_is_its_count_of_matching_documents_in_one_segment_or_several(project):
+    library = project.library()
+    library.rebuild()
+    words = ["ambassador", "summoned", "nsa", "mexico", "zebra", "said"]
+    single = library.index().lexical_passages
+    assert [single.document_frequency(w) for w in words] == [len(single.matching([w])) for w in words]
+    (project.articles / "later.txt").write_text("A later article\n\nThe ambassador said the NSA summoned nobody in Mexico.\n")
+    library.rebuild()
+    stacked = library.index().lexical_passages
+    assert len(library.index().segments) == 2
+    assert [stacked.document_frequency(w) for w in words] == [len(stacked.matching([w])) for w in words]
+    assert stacked.document_frequency("ambassador") == single.document_frequency("ambassador") + 1
