@@ -8,14 +8,12 @@ shown one from another article when their vectors are nearly identical or when
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from retrieval.answer import Hit
 from retrieval.duplicates import same_statement
 from retrieval.highlight import best_sentence
-from retrieval.lexical import terms
+from retrieval.lexical import idf, terms
 from retrieval.relevance import Verdict
 from retrieval.settings import SearchSettings
 from retrieval.store import StoredIndex
@@ -26,28 +24,30 @@ TWIN_DEPTH = 10  # ranked passages beyond those shown that are checked for being
 def hits_for(index: StoredIndex, verdict: Verdict, settings: SearchSettings) -> tuple[Hit, ...]:
     question_terms = terms([verdict.question])[0]
     weights = term_weights(index, question_terms)
+    # each passage parsed once: the twin checks compare every pair
+    passages = {row: index.passages[row] for row in verdict.rows[: len(verdict.shown) + TWIN_DEPTH]}
     kept: list[tuple[int, list[int]]] = []
     shown = set(verdict.shown)
-    for row in verdict.rows[: len(verdict.shown) + TWIN_DEPTH]:
-        twin = next((k for k in kept if _twins(index, k[0], row, settings)), None)
+    for row in passages:
+        twin = next((k for k in kept if _twins(index, passages, k[0], row, settings)), None)
         if twin is not None:
             twin[1].append(row)
         elif row in shown:
             kept.append((row, []))
     return tuple(
         Hit(
-            passage=index.passages[row],
+            passage=passages[row],
             score=verdict.similarity[row],
-            highlight=best_sentence(index.passages[row].text, question_terms, weights),
-            also=tuple(index.passages[r] for r in twins),
+            highlight=best_sentence(passages[row].text, question_terms, weights),
+            also=tuple(passages[r] for r in twins),
             relevance=verdict.relevance.get(row),
         )
         for row, twins in kept
     )
 
 
-def _twins(index: StoredIndex, first: int, later: int, settings: SearchSettings) -> bool:
-    a, b = index.passages[first], index.passages[later]
+def _twins(index: StoredIndex, passages: dict, first: int, later: int, settings: SearchSettings) -> bool:
+    a, b = passages[first], passages[later]
     if a.article == b.article:
         return False
     start = index.data.unit_start
@@ -56,9 +56,6 @@ def _twins(index: StoredIndex, first: int, later: int, settings: SearchSettings)
 
 
 def term_weights(index: StoredIndex, question_terms: list[str]) -> dict[str, float]:
-    """Each question word's rarity among the passages (BM25's idf), for the highlight."""
+    """Each question word's rarity among the passages (BM25's own idf), for the highlight."""
     documents = max(len(index.passages), 1)
-    return {
-        term: math.log((documents + 1) / (index.lexical_passages.document_frequency(term) + 0.5))
-        for term in set(question_terms)
-    }
+    return {term: idf(index.lexical_passages.document_frequency(term), documents) for term in set(question_terms)}
