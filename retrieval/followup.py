@@ -92,7 +92,7 @@ def rank_followup(
         pool.append(focus.rows)
     rows = np.unique(np.concatenate(pool)).astype(np.int64)
     if not len(rows):
-        return Ranking([], {}, None), {}
+        return Ranking([], {}), {}
     features: dict[str, np.ndarray] = {}
     per_form = {
         form: signals_for(index, query, words, rows, settings) for form, query, words in zip(FORMS, queries, keywords)
@@ -109,7 +109,7 @@ def rank_followup(
     order = np.argsort(-total, kind="stable")
     asked = per_form["asked"]
     similarity = {int(rows[i]): float(asked.similarity[i]) for i in order}
-    ranking = Ranking(rows[order].tolist(), similarity, float(_late(asked)[order[0]]))
+    ranking = Ranking(rows[order].tolist(), similarity)
     ordered = {name: values[order] for name, values in features.items()}
     ordered["total"] = total[order]
     for form, signals in per_form.items():

@@ -48,32 +48,29 @@ def encode_queries(texts: list[str], embedder: Embedder) -> list[Query]:
 class Ranking:
     rows: list[int]  # passage rows, best first
     similarity: dict[int, float]  # each row's best dense cosine (passage or window)
-    token_score: float | None  # late-interaction score of the first row, when reranked
     late: dict[int, float] = field(default_factory=dict)  # late-interaction score of each reranked row
     strength: dict[int, float] = field(default_factory=dict)  # what the reranked rows are ordered by
 
 
 def rank(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int) -> Ranking:
-    passage_bm25 = index.lexical_passages.scores(query.terms)
-    window_bm25 = index.lexical_windows.scores(query.terms)
-    pool = candidates(index, query, settings, wanted, passage_bm25, window_bm25)
+    keywords = Keywords.of(index, query)
+    pool = candidates_for(index, query, keywords, settings, wanted)
     if not len(pool):
-        return Ranking([], {}, None)
-    signals = features(index, query, pool, passage_bm25, window_bm25)
+        return Ranking([], {})
+    signals = features(index, query, pool, keywords.passages, keywords.windows)
     fused = fuse(signals, settings)
     order = np.argsort(-fused, kind="stable")
     head = order[: settings.rerank]
-    token_score, late_of, strength_of = None, {}, {}
+    late_of, strength_of = {}, {}
     if index.token_store is not None and query.tokens is not None:
         late = index.token_store.maxsim(query.tokens, pool[head].tolist())
         strength = z_scores(fused[head]) + settings.late_weight * z_scores(late)
         reranked = np.argsort(-strength, kind="stable")
         order = np.concatenate([head[reranked], order[settings.rerank :]])
-        token_score = float(late[reranked[0]])
         late_of = {int(pool[i]): float(v) for i, v in zip(head, late)}
         strength_of = {int(pool[i]): float(v) for i, v in zip(head, strength)}
     best = np.maximum(signals["dense"], signals["window"])
-    return Ranking(pool[order].tolist(), {int(pool[i]): float(best[i]) for i in order}, token_score, late_of, strength_of)
+    return Ranking(pool[order].tolist(), {int(pool[i]): float(best[i]) for i in order}, late_of, strength_of)
 
 
 @dataclass(frozen=True)
