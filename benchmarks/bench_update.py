@@ -55,7 +55,7 @@ class StandInEmbedder:
         return self.embed_with_tokens(texts)[0]
 
     def embed_with_tokens(self, texts):
-        from retrieval.embedder import TokenVectors
+        from retrieval.embedding.embedder import TokenVectors
 
         tokens = [TokenVectors(ids, self.table[ids]) for ids in map(self._word_ids, texts)]
         vectors = np.stack([t.vectors.mean(axis=0) for t in tokens])
@@ -70,7 +70,7 @@ def write_config(workdir: Path) -> Path:
 
 def build_base(workdir: Path, paragraphs: int) -> dict:
     from bot.config import load_config
-    from retrieval import builder
+    from retrieval.build import pipeline
 
     if not (workdir / "corpus").is_dir():
         generate(workdir / "corpus", paragraphs, seed=1)
@@ -78,14 +78,14 @@ def build_base(workdir: Path, paragraphs: int) -> dict:
     if (config.index_dir / "CURRENT").exists():
         return {"base_build_s": None}
     started = time.perf_counter()
-    report = builder.build(config.corpus_dirs, config.paragraphs, config.index_dir, StandInEmbedder())
+    report = pipeline.build(config.corpus_dirs, config.paragraphs, config.index_dir, StandInEmbedder())
     return {"base_build_s": round(time.perf_counter() - started, 1), "base_passages": report.passages}
 
 
 def copy_export(index_dir: Path) -> None:
     """The repository's ONNX export of the model into `index_dir`: a stand-in build made none,
     and questions should be encoded as a real index's are."""
-    from retrieval.fastpath import export_dir
+    from retrieval.embedding.onnx_folder import export_dir
 
     source = export_dir(REPO / "index", MODEL)
     if not source.is_dir():
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         adds.append(seconds)
         print(f"add {number + 1}: {seconds:.2f} s  {output.splitlines()[-1]}", flush=True)
     asks = [timed([*newsbot, "ask", "who summoned the ambassador?", *config])[0] for _ in range(3)]
-    from retrieval import store
+    from retrieval.index import store
 
     manifest = store.read_manifest(store.current_generation(args.workdir / "index"))
     result.update(

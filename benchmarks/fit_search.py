@@ -2,11 +2,11 @@
 
     python -m benchmarks.fit_search [--data ../shared/data] [--part followup|relevance|all]
 
-- `followup`: the weights of `retrieval.followup.WEIGHTS`, by listwise logistic regression
+- `followup`: the weights of `retrieval.search.followup.WEIGHTS`, by listwise logistic regression
   (softmax over each follow-up's candidates) on CoQA's visible conversations, run through the
   shipped search so each turn's history is newsbot's own earlier answers. Cross-validated in
   5 folds by conversation; prints the weights fitted on all of them.
-- `relevance`: `retrieval.relevance`'s two logistic models (question alone; follow-up), on
+- `relevance`: `retrieval.search.relevance`'s two logistic models (question alone; follow-up), on
   the first `JUDGED` passages of every question of our set, SQuAD 2.0's half dev and CoQA's
   first turns (alone), and CoQA's follow-ups. Each set weighs the same in the fit, so SQuAD's
   6,078 questions do not drown our 137. Prints the weights, a calibration table (of passages
@@ -28,13 +28,13 @@ from bot.app import open_library
 from bot.cli import _rebuild
 from bot.cli_eval import config_for_corpus
 from bot.config import load_config
-from retrieval import relevance
-from retrieval.answer import Answer, Hit
-from retrieval.conversation import Conversation
-from retrieval.evaluation import EvalQuestion, is_right, load_questions
-from retrieval.followup import WEIGHTS
-from retrieval.presenting import hits_for
-from retrieval.search import clean_question, judge_ranked, ranked_for
+from retrieval.search import relevance
+from retrieval.search.answer import Answer, Hit
+from retrieval.search.conversation import Conversation
+from retrieval.search.evaluation import EvalQuestion, is_right, load_questions
+from retrieval.search.followup import WEIGHTS
+from retrieval.search.presenting import hits_for
+from retrieval.search.pipeline import clean_question, judge_ranked, ranked_for
 
 REPO = Path(__file__).resolve().parent.parent
 OWN_SET = REPO / "benchmarks" / "questions" / "shipped.jsonl"
@@ -184,7 +184,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--part", choices=("followup", "relevance", "all"), default="all")
     args = parser.parse_args()
-    from retrieval.threads import configure_threads
+    from retrieval.embedding.threads import configure_threads
 
     configure_threads()
     if args.part in ("followup", "all"):

@@ -7,16 +7,16 @@ import sys
 from typing import Callable
 
 from bot.config import Config
-from retrieval.embedder import Embedder
+from retrieval.embedding.embedder import Embedder
 from retrieval.library import Library
-from retrieval.search import SearchSettings
+from retrieval.search.pipeline import SearchSettings
 
 
 def real_embedder_factory(config: Config, full_model: Callable[[], Embedder]) -> Callable[[], Embedder]:
     """Questions: the ONNX export when there is one (no torch), else the full model."""
 
     def make() -> Embedder:
-        from retrieval.fastpath import load_query_embedder
+        from retrieval.embedding.onnx_folder import load_query_embedder
 
         fast = load_query_embedder(config.index_dir, config.model)
         if fast is not None:
@@ -38,8 +38,8 @@ def build_embedder_factory(config: Config) -> Callable[[], Embedder]:
     """
 
     def load_full_model() -> Embedder:
-        from retrieval.fastpath import ensure_export
-        from retrieval.models import SentenceTransformerEmbedder
+        from retrieval.embedding.onnx_folder import ensure_export
+        from retrieval.embedding.sentence_transformer import SentenceTransformerEmbedder
 
         embedder = SentenceTransformerEmbedder(config.model)
         warning = ensure_export(config.index_dir, config.model, embedder.path, embedder.max_seq_length)
@@ -48,8 +48,8 @@ def build_embedder_factory(config: Config) -> Callable[[], Embedder]:
         return embedder
 
     def make() -> Embedder:
-        from retrieval.deferred import DeferredEmbedder
-        from retrieval.fastpath import has_export, load_build_embedder
+        from retrieval.embedding.deferred import DeferredEmbedder
+        from retrieval.embedding.onnx_folder import has_export, load_build_embedder
 
         if not has_export(config.index_dir, config.model):
             full = load_full_model()

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
 
-from retrieval.answer import Answer
-from retrieval.conversation import Conversation
-from retrieval.search import QuestionError
+from retrieval.search.answer import Answer
+from retrieval.search.conversation import Conversation
+from retrieval.search.pipeline import QuestionError
 
 HISTORY_LENGTH = 1000
 COMMANDS = ("new", "help", "quit", "exit")

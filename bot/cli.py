@@ -62,7 +62,7 @@ def _index_dir_of(config_path: Path | None) -> Path | None:
 @colour_option
 def main() -> None:
     """newsbot: ask questions about a collection of news articles, get cited passages."""
-    from retrieval.threads import configure_threads
+    from retrieval.embedding.threads import configure_threads
 
     configure_threads()
 
@@ -119,7 +119,7 @@ def _rebuild(library, full: bool, load: bool = True):
 def ask(question, batch, conversations, as_json, top_k, config_path):
     """Answer QUESTION from the articles, citing the passages."""
     from bot.render_text import answer_record, render_answer, to_json_line
-    from retrieval.search import clean_question
+    from retrieval.search.pipeline import clean_question
 
     if sum(given is not None for given in (question, batch, conversations)) != 1:
         raise click.UsageError(
@@ -144,7 +144,7 @@ def _ask_batch(library, stream, as_json: bool, top_k: int | None) -> None:
     gets an error in its place and the rest are answered; exit 1 at the end if any failed."""
     from bot.cli_conversations import LineNotUTF8, decode_line
     from bot.render_text import answer_record, echoed, error_record, render_answer, to_json_line
-    from retrieval.search import QuestionError
+    from retrieval.search.pipeline import QuestionError
 
     failures = 0
     for number, raw in enumerate(stream, start=1):

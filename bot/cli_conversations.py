@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from bot.chat import Asks
-from retrieval.answer import Answer
-from retrieval.conversation import Conversation
-from retrieval.search import QuestionError
+from retrieval.search.answer import Answer
+from retrieval.search.conversation import Conversation
+from retrieval.search.pipeline import QuestionError
 
 
 @dataclass(frozen=True)

@@ -48,11 +48,11 @@ from bot.discord_render import (
 )
 from bot.discord_views import PagerView
 from corpus.errors import CorpusError
-from retrieval.answer import Answer
-from retrieval.conversation import Conversation
+from retrieval.search.answer import Answer
+from retrieval.search.conversation import Conversation
 from retrieval.errors import RetrievalError
 from retrieval.library import Library
-from retrieval.search import QuestionError, clean_question
+from retrieval.search.pipeline import QuestionError, clean_question
 
 log = logging.getLogger("newsbot.discord")
 

@@ -18,7 +18,7 @@ from bot.discord_render import (
     reindex_refused_text,
 )
 from corpus.errors import CorpusError
-from retrieval.builder import BuildReport
+from retrieval.build.pipeline import BuildReport
 from retrieval.errors import RetrievalError
 
 if TYPE_CHECKING:

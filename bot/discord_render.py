@@ -17,8 +17,8 @@ from typing import Callable, Sequence
 import discord
 
 from bot.discord_conversations import CONVERSATION_MINUTES
-from retrieval.answer import Answer, Hit
-from retrieval.builder import BuildReport
+from retrieval.search.answer import Answer, Hit
+from retrieval.build.pipeline import BuildReport
 from retrieval.library import Source
 
 MESSAGE_LIMIT = 2000

@@ -13,7 +13,7 @@ import textwrap
 from typing import TYPE_CHECKING, Callable
 
 from corpus.model import Paragraph
-from retrieval.answer import Answer, Hit
+from retrieval.search.answer import Answer, Hit
 
 if TYPE_CHECKING:
     from retrieval.library import Source

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from corpus.paragraphs import ParagraphRules
-from retrieval import builder, store
-from retrieval.answer import Answer
-from retrieval.conversation import Conversation
-from retrieval.embedder import Embedder
+from retrieval.build import pipeline
+from retrieval.index import store
+from retrieval.search.answer import Answer
+from retrieval.search.conversation import Conversation
+from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
-from retrieval.query_memory import QueryMemory
-from retrieval.search import SearchSettings, search
+from retrieval.search.query_memory import QueryMemory
+from retrieval.search.pipeline import SearchSettings, search
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,12 @@ class Library:
         )
 
     def rebuild(
-        self, full: bool = False, progress: builder.Progress | None = None, load: bool = True
-    ) -> builder.BuildReport:
+        self, full: bool = False, progress: pipeline.Progress | None = None, load: bool = True
+    ) -> pipeline.BuildReport:
         """Update the index; with `load`, also open the new one here (the bot swaps it in
         off its event loop). `newsbot index` and `add` exit instead: at 100,000 paragraphs
         opening the index costs more than adding an article to it."""
-        report = builder.build(self.corpus_dirs, self.rules, self.index_dir, self.build_embedder, full, progress)
+        report = pipeline.build(self.corpus_dirs, self.rules, self.index_dir, self.build_embedder, full, progress)
         # checked against the model that built it: loading the query model here would cost
         # an ONNX session nobody uses
         fresh = self._load_checked(self.build_embedder) if load else None
@@ -123,6 +124,6 @@ class Library:
                 f"the index was built with model '{loaded.manifest.model}' but config.toml names "
                 f"'{self.model_name}': run `newsbot index --full`"
             )
-        if loaded.manifest.settings != builder.index_settings(self.rules, embedder):
+        if loaded.manifest.settings != pipeline.index_settings(self.rules, embedder):
             raise RetrievalError("the index was built with other paragraph settings: run `newsbot index --full`")
         return loaded

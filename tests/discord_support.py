@@ -16,8 +16,8 @@ import simcord
 from bot.app import open_library
 from bot.config import Config
 from bot.discord_app import NewsBot
-from retrieval.answer import Answer
-from retrieval.conversation import Conversation
+from retrieval.search.answer import Answer
+from retrieval.search.conversation import Conversation
 from retrieval.library import Library
 from tests.conftest import SHIPPED_ARTICLES
 from tests.conftest import write_config as write_base_config

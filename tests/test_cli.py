@@ -131,7 +131,7 @@ def test_json_has_searched_and_a_relevance_per_passage(run):
 
 def _answer(relevance, searched=None):
     from corpus.model import Paragraph
-    from retrieval.answer import Answer, Hit
+    from retrieval.search.answer import Answer, Hit
 
     passage = Paragraph("a.txt", "Title", 2, "The ambassador was summoned.", 0, 28)
     return Answer("why?", True, (Hit(passage, 0.4449, relevance=relevance),), searched=searched)

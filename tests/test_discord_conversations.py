@@ -6,8 +6,8 @@ import pytest
 
 from bot.discord_conversations import CONVERSATION_MINUTES, Conversations, Recent
 from corpus.model import Paragraph
-from retrieval.answer import Answer, Hit
-from retrieval.conversation import Conversation
+from retrieval.search.answer import Answer, Hit
+from retrieval.search.conversation import Conversation
 
 ALICE, BOB = 1, 2
 NEWS, SPORT = 10, 20

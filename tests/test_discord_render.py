@@ -23,8 +23,8 @@ from bot.discord_render import (
     sources_pages,
 )
 from corpus.model import Paragraph
-from retrieval.answer import Answer, Hit
-from retrieval.builder import BuildReport
+from retrieval.search.answer import Answer, Hit
+from retrieval.build.pipeline import BuildReport
 from retrieval.library import Source
 
 ZWSP = "\u200b"

@@ -6,7 +6,7 @@ import pytest
 
 from corpus.loader import read_article, scan
 from corpus.paragraphs import ParagraphRules
-from retrieval.duplicates import same_statement
+from retrieval.search.duplicates import same_statement
 
 ARTICLES = Path(__file__).resolve().parents[1] / "corpus" / "articles"
 

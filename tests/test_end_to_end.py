@@ -112,8 +112,8 @@ def test_adding_an_article_embeds_it_without_torch_through_the_export(real_proje
 
 def test_export_built_vectors_match_the_full_model(real_project):
     """Articles embedded through the export agree with sentence-transformers' own vectors."""
-    from retrieval.fastpath import load_build_embedder
-    from retrieval.models import SentenceTransformerEmbedder
+    from retrieval.embedding.onnx_folder import load_build_embedder
+    from retrieval.embedding.sentence_transformer import SentenceTransformerEmbedder
 
     newsbot(real_project, "index")
     texts = [p.read_text() for p in sorted((real_project / "articles").iterdir())]

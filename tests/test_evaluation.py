@@ -8,8 +8,8 @@ from click.testing import CliRunner
 import bot.app
 from bot.cli import main
 from corpus.model import Paragraph
-from retrieval.answer import Answer, Hit
-from retrieval.evaluation import EvalQuestion, evaluate, is_right
+from retrieval.search.answer import Answer, Hit
+from retrieval.search.evaluation import EvalQuestion, evaluate, is_right
 
 
 def hit(article: str, text: str, also=()) -> Hit:
@@ -72,7 +72,7 @@ def test_eval_command_gates_on_min_top1(project, monkeypatch, tmp_path):
 
 
 def test_conversation_lines_are_asked_in_order_each_turn_with_the_earlier_ones(tmp_path):
-    from retrieval.evaluation import load_questions
+    from retrieval.search.evaluation import load_questions
 
     line = {"id": "c1", "article": "a.txt", "turns": [
         {"turn": 1, "q": "who spoke?", "gold": ["the minister spoke", "the minister"], "answerable": True, "span": [0, 18]},

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from retrieval import store
-from retrieval.builder import BuildBusy, _build_lock
+from retrieval.index import store
+from retrieval.build.pipeline import BuildBusy, _build_lock
 from retrieval.errors import RetrievalError
 from tests.fakes import HashingEmbedder
 from tests.conftest import REPO
@@ -163,7 +163,7 @@ from tests.conftest import Project
 from tests.fakes import HashingEmbedder
 from pathlib import Path
 
-from retrieval import store
+from retrieval.index import store
 
 class Slow(HashingEmbedder):
     def embed_batch(self, texts):

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from retrieval.errors import RetrievalError
-from retrieval.onnx_embedder import MANIFEST_FILE, MODEL_FILE, OnnxEmbedder
-from retrieval.onnx_export import DEFAULT_SOURCE_NAME, export_onnx
+from retrieval.embedding.onnx_embedder import MANIFEST_FILE, MODEL_FILE, OnnxEmbedder
+from retrieval.embedding.onnx_export import DEFAULT_SOURCE_NAME, export_onnx
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MAX_SEQ_LENGTH = 256
@@ -100,7 +100,7 @@ def test_manifest_records_settings(export_dir):
 
 
 def test_missing_folder_is_a_retrieval_error(tmp_path):
-    with pytest.raises(RetrievalError, match="retrieval.onnx_export"):
+    with pytest.raises(RetrievalError, match="retrieval.embedding.onnx_export"):
         OnnxEmbedder(tmp_path / "nowhere")
 
 
@@ -130,7 +130,7 @@ def test_export_refuses_to_replace_a_foreign_folder(tmp_path):
 def test_embedding_does_not_import_torch(export_dir):
     script = (
         "import sys\n"
-        "from retrieval.onnx_embedder import OnnxEmbedder\n"
+        "from retrieval.embedding.onnx_embedder import OnnxEmbedder\n"
         f"vectors = OnnxEmbedder({str(export_dir)!r}).embed_batch(['Who won the election?'])\n"
         "assert vectors.shape == (1, 384), vectors.shape\n"
         "heavy = {'torch', 'transformers', 'sentence_transformers'} & set(sys.modules)\n"

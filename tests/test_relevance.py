@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from retrieval import relevance
-from retrieval.evaluation import EvalQuestion, rationale_right
+from retrieval.search import relevance
+from retrieval.search.evaluation import EvalQuestion, rationale_right
 from corpus.model import Paragraph
 
 

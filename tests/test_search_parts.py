@@ -4,10 +4,10 @@ import bm25s
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from retrieval.embedder import TokenVectors, normalise_rows
-from retrieval.late import QuantisedTokens, TokenStore, dequantise, quantise
-from retrieval.lexical import _stopwords, terms
-from retrieval.segments import gather_ranges, max_per_range
+from retrieval.embedding.embedder import TokenVectors, normalise_rows
+from retrieval.index.token_store import QuantisedTokens, TokenStore, dequantise, quantise
+from retrieval.index.lexical import _stopwords, terms
+from retrieval.index.row_ranges import gather_ranges, max_per_range
 
 lengths = st.lists(st.integers(0, 5), min_size=1, max_size=12)
 
@@ -76,7 +76,7 @@ def test_quantised_token_vectors_keep_their_direction(rows, seed):
 def test_top_keyword_documents_from_the_matching_ones_equal_a_full_sort(size, columns, k, seed):
     """Only documents holding a question word are looked at: the result is still the k best
     positive scores of all documents, best first."""
-    from retrieval.ranking import _top_positive
+    from retrieval.search.ranking import _top_positive
 
     columns = [[d for d in column if d < size] for column in columns]
     values = np.zeros(size, dtype=np.float32)
@@ -95,7 +95,7 @@ def test_top_keyword_documents_by_a_sampled_threshold_equal_a_full_sort(size, po
     """When most documents hold a question word, a threshold from a sample of the values
     narrows the sort; the result is still exactly the k best, ties by index (`coarse`
     values make many ties)."""
-    from retrieval.ranking import _above_sampled_threshold, _top_positive
+    from retrieval.search.ranking import _above_sampled_threshold, _top_positive
 
     rng = np.random.default_rng(seed)
     values = np.where(rng.random(size) < positive_share, rng.random(size), 0).astype(np.float32)

@@ -7,8 +7,10 @@ import bm25s
 import numpy as np
 import pytest
 
-from retrieval import builder, store
-from retrieval.lexical import Lexical, terms
+from retrieval.build import pipeline
+
+from retrieval.index import store
+from retrieval.index.lexical import Lexical, terms
 
 
 def _only_segment(index_dir):
@@ -31,7 +33,7 @@ def test_a_build_written_block_by_block_equals_one_written_at_once(project, monk
     at_once = _files(folder)
     at_once_index = store.load(project.index_dir)
 
-    monkeypatch.setattr(builder, "BLOCK_PASSAGES", block)
+    monkeypatch.setattr(pipeline, "BLOCK_PASSAGES", block)
     library.rebuild(full=True)
 
     blocked_entry, blocked_folder = _only_segment(project.index_dir)
@@ -71,7 +73,7 @@ def test_a_build_failing_midway_leaves_the_old_index_and_no_leftovers(project, m
     library.rebuild()
     before = store.current_generation(project.index_dir)
     expected = library.ask("who summoned the ambassador?")
-    monkeypatch.setattr(builder, "BLOCK_PASSAGES", 5)
+    monkeypatch.setattr(pipeline, "BLOCK_PASSAGES", 5)
     embed_with_tokens = project.embedder.embed_with_tokens
     blocks = []
 
@@ -97,7 +99,7 @@ def test_a_writer_left_open_never_waits_on_another_writers_append(tmp_path):
 
     import numpy as np
 
-    from retrieval.segment_writer import _growing
+    from retrieval.index.segment_writer import _growing
 
     left_open = _growing(tmp_path / "a.npy", np.zeros((0, 3), np.int32))
     appending = _growing(tmp_path / "b.npy", np.zeros((0, 3), np.int32))

@@ -11,11 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval import builder, store
-from retrieval.embedder import TokenVectors
-from retrieval.late import QuantisedTokens, TokenStore
-from retrieval.lexical import Lexical
-from retrieval.segmented import LexicalStack, TokenStack, VectorStack
+from retrieval.build import pipeline
+
+from retrieval.index import store
+from retrieval.embedding.embedder import TokenVectors
+from retrieval.index.token_store import QuantisedTokens, TokenStore
+from retrieval.index.lexical import Lexical
+from retrieval.index.segmented import LexicalStack, TokenStack, VectorStack
 from tests.conftest import REPO
 
 NEW_ARTICLE = "Brazil's president cancelled a state visit to Washington over the spying reports, her office said on Tuesday.\n"
@@ -23,13 +25,13 @@ CORRECTION = (
     "\nIn a correction published later that week, the newspaper said the figure of 70.3 million "
     "recordings covered a single month and not the whole year, as an earlier version of this story had it.\n"
 )
-APPEND_ALWAYS = builder.MergePolicy(max_segments=8, max_small_share=1.0, max_dead_share=1.0)
+APPEND_ALWAYS = pipeline.MergePolicy(max_segments=8, max_small_share=1.0, max_dead_share=1.0)
 
 
 @pytest.fixture
 def appending(monkeypatch):
     """Updates append segments even on a corpus this small (the default merges them)."""
-    monkeypatch.setattr(builder, "DEFAULT_POLICY", APPEND_ALWAYS)
+    monkeypatch.setattr(pipeline, "DEFAULT_POLICY", APPEND_ALWAYS)
 
 
 def _segment_files(index_dir):
@@ -116,7 +118,7 @@ def test_a_segmented_index_answers_as_the_merged_one_does(project, appending):
 
 
 def test_updates_merge_once_small_segments_outgrow_the_policy(project, monkeypatch):
-    monkeypatch.setattr(builder, "DEFAULT_POLICY", builder.MergePolicy(max_segments=3, max_small_share=1.0))
+    monkeypatch.setattr(pipeline, "DEFAULT_POLICY", pipeline.MergePolicy(max_segments=3, max_small_share=1.0))
     library = project.library()
     library.rebuild()
     counts = []
@@ -211,7 +213,7 @@ def _store(passages) -> TokenStore:
 
 
 def test_token_document_frequencies_are_saved_with_each_segment(project, appending):
-    from retrieval.late import document_frequencies
+    from retrieval.index.token_store import document_frequencies
 
     library = project.library()
     library.rebuild()
@@ -224,7 +226,7 @@ def test_token_document_frequencies_are_saved_with_each_segment(project, appendi
 
 
 def test_passages_are_read_lazily_and_equal_to_the_file(project, appending, tmp_path):
-    from retrieval.passages_file import PassageFiles
+    from retrieval.index.passages_file import PassageFiles
 
     library = project.library()
     library.rebuild()

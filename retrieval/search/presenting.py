@@ -3,20 +3,20 @@
 Two articles often report one statement (the same quote, the same agency line) inside text
 of their own; a person should see it once, citing both. A passage is merged into an earlier
 shown one from another article when their vectors are nearly identical or when
-`retrieval.duplicates.same_statement` finds the same sentence in both.
+`retrieval.search.duplicates.same_statement` finds the same sentence in both.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from retrieval.answer import Hit
-from retrieval.duplicates import same_statement
-from retrieval.highlight import best_sentence
-from retrieval.lexical import idf, terms
-from retrieval.relevance import Verdict
-from retrieval.settings import SearchSettings
-from retrieval.store import StoredIndex
+from retrieval.search.answer import Hit
+from retrieval.search.duplicates import same_statement
+from retrieval.search.highlight import best_sentence
+from retrieval.index.lexical import idf, terms
+from retrieval.search.relevance import Verdict
+from retrieval.search.settings import SearchSettings
+from retrieval.index.store import StoredIndex
 
 TWIN_DEPTH = 10  # ranked passages beyond those shown that are checked for being a shown one's twin
 

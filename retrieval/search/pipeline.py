@@ -1,13 +1,13 @@
 """From a question (and the conversation it belongs to) to an `Answer`.
 
-1. rank: a question alone by `retrieval.ranking` (candidates, fusion, late-interaction
-   rerank); a follow-up by `retrieval.followup`, which asks it three ways and weighs in
+1. rank: a question alone by `retrieval.search.ranking` (candidates, fusion, late-interaction
+   rerank); a follow-up by `retrieval.search.followup`, which asks it three ways and weighs in
    where the conversation stands;
-2. relevance: each ranked passage's calibrated chance of answering (`retrieval.relevance`);
+2. relevance: each ranked passage's calibrated chance of answering (`retrieval.search.relevance`);
 3. decide: the articles "answer" only when the best passage is relevant enough, and a later
    passage is shown only when it answers in its own right (no padding to `top_k`);
 4. present: the same statement in two articles becomes one hit citing both, and the
-   sentence that answers is highlighted (`retrieval.presenting`).
+   sentence that answers is highlighted (`retrieval.search.presenting`).
 Refusing is part of search, not of the faces, so every face agrees on when the articles
 "don't say".
 """
@@ -18,17 +18,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.answer import Answer
-from retrieval.conversation import Conversation
-from retrieval.embedder import Embedder
+from retrieval.search.answer import Answer
+from retrieval.search.conversation import Conversation
+from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
-from retrieval.followup import focus_of, rank_followup
-from retrieval.presenting import hits_for
-from retrieval.query_memory import QueryMemory, joined
-from retrieval.ranking import Ranking, encode_queries, rank
-from retrieval.relevance import Verdict, judge
-from retrieval.settings import SearchSettings
-from retrieval.store import StoredIndex
+from retrieval.search.followup import focus_of, rank_followup
+from retrieval.search.presenting import hits_for
+from retrieval.search.query_memory import QueryMemory, joined
+from retrieval.search.ranking import Ranking, encode_queries, rank
+from retrieval.search.relevance import Verdict, judge
+from retrieval.search.settings import SearchSettings
+from retrieval.index.store import StoredIndex
 
 __all__ = ["QuestionError", "SearchSettings", "clean_question", "search"]
 
@@ -69,7 +69,7 @@ def search(
 @dataclass(frozen=True)
 class Ranked:
     """A question's ranking and what it was ranked from: the texts searched and, for a
-    follow-up, each candidate's conversation features (`retrieval.followup`)."""
+    follow-up, each candidate's conversation features (`retrieval.search.followup`)."""
 
     question: str
     texts: tuple[str, ...]  # the question alone, or its three follow-up forms

@@ -7,7 +7,7 @@ passage's cosine to the question, its late-interaction score, how far it falls b
 first passage), fitted on more than our own questions: CoQA's visible news conversations,
 SQuAD 2.0's half dev set and our set (`python -m benchmarks.fit_search` prints the weights
 and how well they are calibrated). A follow-up has its own model, over its own signals
-(`retrieval.followup`).
+(`retrieval.search.followup`).
 
 From it, three decisions every face shares:
 - the articles answer only when the first passage's relevance reaches `min_relevance`
@@ -26,11 +26,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.answer import Answer
-from retrieval.lexical import terms
-from retrieval.ranking import Ranking
-from retrieval.settings import SearchSettings
-from retrieval.store import StoredIndex
+from retrieval.search.answer import Answer
+from retrieval.index.lexical import terms
+from retrieval.search.ranking import Ranking
+from retrieval.search.settings import SearchSettings
+from retrieval.index.store import StoredIndex
 
 JUDGED = 10  # ranked passages whose relevance is computed: more are never shown
 

@@ -21,11 +21,11 @@ import numpy as np
 from npy_append_array import NpyAppendArray
 
 from corpus.model import Paragraph
-from retrieval import vector_index
-from retrieval.late import QuantisedTokens, TokenStore, document_frequencies
-from retrieval.lexical import LexicalBuilder
+from retrieval.index import vector_index
+from retrieval.index.token_store import QuantisedTokens, TokenStore, document_frequencies
+from retrieval.index.lexical import LexicalBuilder
 
-from retrieval.store import (
+from retrieval.index.store import (
     BM25_PASSAGES, BM25_WINDOWS, INDEX, PASSAGES, TOKEN_ARRAYS, TOKEN_FREQUENCIES, UNITS, VECTORS, window_units,
 )
 
@@ -34,7 +34,7 @@ class SegmentWriter:
     """Appends articles' rows to a new segment folder; `finish` adds the search structures.
 
     Units arrive grouped by passage, whole passage first, with passage rows local to the
-    article (as `builder.ArticlePart` holds them); the writer numbers them in the segment.
+    article (as `pipeline.ArticlePart` holds them); the writer numbers them in the segment.
     """
 
     def __init__(self, folder: Path, dimension: int, with_tokens: bool) -> None:

@@ -14,8 +14,8 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from retrieval.embedder import TokenVectors
-from retrieval.segments import gather_ranges
+from retrieval.embedding.embedder import TokenVectors
+from retrieval.index.row_ranges import gather_ranges
 
 
 class QuantisedTokens(NamedTuple):

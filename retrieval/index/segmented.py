@@ -17,10 +17,10 @@ from typing import Sequence
 
 import numpy as np
 
-from retrieval.embedder import TokenVectors
-from retrieval.late import TokenStore, idf_table, token_weights
-from retrieval.lexical import Lexical, idf
-from retrieval.passages_file import locate
+from retrieval.embedding.embedder import TokenVectors
+from retrieval.index.token_store import TokenStore, idf_table, token_weights
+from retrieval.index.lexical import Lexical, idf
+from retrieval.index.passages_file import locate
 
 
 def _starts(sizes: Sequence[int]) -> np.ndarray:

@@ -40,12 +40,12 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from corpus.model import Paragraph
-from retrieval import vector_index
+from retrieval.index import vector_index
 from retrieval.errors import RetrievalError
-from retrieval.late import TokenStore
-from retrieval.lexical import Lexical
-from retrieval.passages_file import PassageFiles
-from retrieval.segmented import LexicalStack, RowStack, TokenStack, VectorStack
+from retrieval.index.token_store import TokenStore
+from retrieval.index.lexical import Lexical
+from retrieval.index.passages_file import PassageFiles
+from retrieval.index.segmented import LexicalStack, RowStack, TokenStack, VectorStack
 
 FORMAT_VERSION = 4  # 4: segments in subfolders, with dead rows; 3: one segment, read still
 READABLE_FORMATS = (3, 4)

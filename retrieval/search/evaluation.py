@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from corpus.model import Paragraph
-from retrieval.answer import Answer, Hit
-from retrieval.conversation import Conversation
+from retrieval.search.answer import Answer, Hit
+from retrieval.search.conversation import Conversation
 from retrieval.errors import RetrievalError
-from retrieval.relevance import shown_count
-from retrieval.settings import SearchSettings
+from retrieval.search.relevance import shown_count
+from retrieval.search.settings import SearchSettings
 
 MRR_DEPTH = 10
 _WORD = re.compile(r"\w+")

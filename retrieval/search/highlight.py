@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from corpus import segmenter
-from retrieval.lexical import terms
+from retrieval.index.lexical import terms
 
 
 def best_sentence(

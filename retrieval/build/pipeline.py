@@ -28,12 +28,12 @@ from corpus.loader import read_article, scan
 from corpus.model import Article, Paragraph
 from corpus.paragraphs import SEGMENTER_VERSION, ParagraphRules
 from corpus.sentences import sentence_spans
-from retrieval import store
-from retrieval.build_lock import BuildBusy, build_lock as _build_lock
-from retrieval.embedder import Embedder, supports_tokens
+from retrieval.index import store
+from retrieval.build.lock import BuildBusy, build_lock as _build_lock
+from retrieval.embedding.embedder import Embedder, supports_tokens
 from retrieval.errors import RetrievalError
-from retrieval.late import QuantisedTokens
-from retrieval.segment_writer import SegmentWriter
+from retrieval.index.token_store import QuantisedTokens
+from retrieval.index.segment_writer import SegmentWriter
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 EMBED_CHUNK = 32  # texts handed to the model at once: small, so progress moves at least every second

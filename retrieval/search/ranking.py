@@ -5,7 +5,7 @@ The stages, each measured on our question set and on SQuAD before it was kept:
    window) and by BM25 (passages and windows);
 2. fusion: per-candidate z-scores of those four signals, summed (BM25 weighted lower);
 3. rerank: the best few by late interaction (token MaxSim, IDF-weighted).
-`retrieval.followup` ranks a follow-up question with the same stages, asked three ways.
+`retrieval.search.followup` ranks a follow-up question with the same stages, asked three ways.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrieval.embedder import Embedder, TokenVectors, supports_tokens
-from retrieval.lexical import terms
-from retrieval.segments import gather_ranges, max_per_range
-from retrieval.settings import SearchSettings
-from retrieval.store import StoredIndex
-from retrieval.threads import one_faiss_thread
+from retrieval.embedding.embedder import Embedder, TokenVectors, supports_tokens
+from retrieval.index.lexical import terms
+from retrieval.index.row_ranges import gather_ranges, max_per_range
+from retrieval.search.settings import SearchSettings
+from retrieval.index.store import StoredIndex
+from retrieval.embedding.threads import one_faiss_thread
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Building the index: scan, compare, embed, write segments, merge, commit."""

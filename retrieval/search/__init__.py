@@ -1,0 +1,1 @@
+"""Question to answer: rank, decide, present, and the numbers that judge it."""
