@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from corpus.errors import CorpusError
-from corpus.web.fetching import FetchError, Fetched, checked_url
+from corpus.web.fetching import Fetched, FetchError, checked_url
 from corpus.web.pages import normalised_url
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
@@ -188,6 +188,6 @@ def _feed_record(feed: FollowedFeed) -> dict:
 
 def _feed_from_record(item: dict) -> FollowedFeed:
     if not isinstance(item.get("url"), str):
-        raise ValueError("a feed without a url")
+        raise TypeError("a feed without a url")
     seen = item.get("seen") or []
     return FollowedFeed(url=item["url"], title=item.get("title"), added=item.get("added"), seen=tuple(str(s) for s in seen))

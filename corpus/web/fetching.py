@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from corpus.errors import CorpusError
@@ -49,6 +49,10 @@ class FetchPolicy:
     max_redirects: int = 5
     min_interval: float = 1.0  # seconds between two requests to one host
     max_crawl_delay: float = 30.0  # a larger robots.txt Crawl-delay is cut to this
+    # A feed is written by someone else: its links must not make newsbot read the machine's
+    # own or its network's services (and then quote them to anyone who asks). Off only for
+    # a site served on this machine or the local network on purpose, and for tests.
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class Fetcher:
 
         self._user_agent = user_agent()
         self._pool = urllib3.PoolManager(num_pools=20, maxsize=1)
+        self._addresses: dict[str, str | None] = {}  # host -> why it is refused, or None
         self._robots: dict[str, object] = {}  # origin -> Protego rules, or a FetchError to repeat
         self._last_request: dict[str, float] = {}  # origin -> clock() when it last answered (or failed to)
 
@@ -116,6 +121,7 @@ class Fetcher:
         url = checked_url(url)
         current, seen = url, [url]
         while True:
+            self._check_address(current, asked=url)
             self._check_robots(current, asked=url)
             status, headers, response = self._request(current, accept, asked=url)
             location = headers.get("Location")
@@ -199,6 +205,15 @@ class Fetcher:
         delay = rules.crawl_delay(ROBOTS_AGENT) if rules is not None and not isinstance(rules, FetchError) else None
         return max(self.policy.min_interval, min(float(delay or 0), self.policy.max_crawl_delay))
 
+    def _check_address(self, url: str, asked: str) -> None:
+        if self.policy.allow_private_addresses:
+            return
+        host = urlsplit(url).hostname or ""
+        if host not in self._addresses:
+            self._addresses[host] = _private_address(host)
+        if self._addresses[host]:
+            raise FetchError(asked, self._addresses[host])
+
     def _check_robots(self, url: str, asked: str) -> None:
         origin = _origin(url)
         if origin not in self._robots:
@@ -223,6 +238,7 @@ class Fetcher:
                 if status in (301, 302, 303, 307, 308) and location:
                     response.close()
                     robots_url = checked_url(urljoin(robots_url, location.strip()))
+                    self._check_address(robots_url, asked=robots_url)
                     continue
                 break
             if 400 <= status < 500:
@@ -239,6 +255,24 @@ class Fetcher:
         except FetchError as exc:
             return FetchError(robots_url, f"robots.txt unreadable ({exc.reason}), so nothing is fetched from {origin} this run")
         return Protego.parse(body.decode("utf-8", errors="replace"))
+
+
+def _private_address(host: str) -> str | None:
+    """Why `host` is refused, if it resolves to a loopback, private, link-local or reserved
+    address. Checked once per host per run, before connecting: a host whose DNS answer
+    changes in between is not caught."""
+    import ipaddress
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return "host name not found; check the address"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global:
+            return f"{host} is a private or local address ({address}); not fetched"
+    return None
 
 
 def _origin(url: str) -> str:

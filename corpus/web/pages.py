@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from corpus.errors import CorpusError
-from corpus.web.fetching import FetchError, Fetched, Fetcher
+from corpus.web.fetching import Fetched, FetchError, Fetcher
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
@@ -130,7 +130,7 @@ def _front_matter(title: str | None, date: str | None, source_url: str) -> bytes
 
     meta = {key: value for key, value in (("title", title), ("date", date), ("source_url", source_url)) if value}
     text = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10_000)
-    return f"---\n{text}---\n\n".encode("utf-8")
+    return f"---\n{text}---\n\n".encode()
 
 
 def _check_readable(name: str, data: bytes, url: str, rules) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from corpus.errors import CorpusError
 from corpus.importing import corpus_files
@@ -171,7 +171,7 @@ def _entry_article(entry: FeedEntry, fetcher: Fetcher, rules, run: _Run) -> WebA
         return fetch_article(fetcher, entry.url, rules, date=entry.date, title=entry.title)
     except CorpusError as exc:
         failure = exc
-    except Exception as exc:  # noqa: BLE001 - a parser bug on one page; reported, not raised
+    except Exception as exc:
         failure = FetchError(entry.url, f"could not be read ({type(exc).__name__}: {exc})")
     if entry.content and not isinstance(failure, OutOfTime):
         try:

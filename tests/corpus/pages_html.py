@@ -12,7 +12,7 @@ def story_page(title: str, paragraphs: list[str], date: str | None = "2026-11-20
         f"<!doctype html><html><head><title>{escape(title)} | The Daily</title>{meta}</head><body>"
         f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
         f"<article><h1>{escape(title)}</h1>{body}</article><footer>© The Daily</footer></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def story(topic: str) -> list[str]:
@@ -38,4 +38,4 @@ def rss(title: str, items: list[tuple[str, str]], content: dict[str, str] | None
         '<?xml version="1.0" encoding="utf-8"?>'
         '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
         f"<title>{escape(title)}</title><link>http://127.0.0.1/</link>{''.join(entries)}</channel></rss>"
-    ).encode("utf-8")
+    ).encode()

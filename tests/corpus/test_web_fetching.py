@@ -149,7 +149,7 @@ def test_requests_to_one_host_are_spaced(web, policy):
     for path in ("/a", "/b", "/c"):
         fetcher.get(web.url(path))
     arrivals = [request.at for request in web.requests]  # robots.txt, then the three pages
-    assert all(later - earlier >= 0.29 for earlier, later in zip(arrivals, arrivals[1:]))
+    assert all(later - earlier >= 0.29 for earlier, later in itertools.pairwise(arrivals))
 
 
 def test_pacing_is_per_host(web, policy):
@@ -177,4 +177,13 @@ def test_nothing_is_fetched_after_the_deadline(web, policy):
     web.routes["/a"] = PAGE
     with pytest.raises(OutOfTime, match="time limit"):
         Fetcher(policy, deadline=time.monotonic() - 1).get(web.url("/a"))
+    assert web.requests == []
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_local_addresses_are_refused_unless_allowed(web, policy, host):
+    web.routes["/a"] = PAGE
+    url = web.url("/a").replace("127.0.0.1", host)
+    with pytest.raises(FetchError, match=f"^{url}: {host} is a private or local address .*; not fetched$"):
+        Fetcher(replace(policy, allow_private_addresses=False)).get(url)
     assert web.requests == []

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 
 @dataclass
@@ -74,7 +74,7 @@ def _handler_for(server: LoopbackServer):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             server.requests.append(Request(self.path, time.monotonic(), self.headers.get("User-Agent", "")))
             route = server.routes.get(self.path) or Route(b"not found", status=404, content_type="text/plain")
             if route.delay:
