@@ -15,11 +15,12 @@ Every failure is a `FetchError` whose message is one line naming the address and
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from corpus.errors import CorpusError
+from corpus.web.fetch_reasons import network_reason, private_address, status_reason
 
 ROBOTS_AGENT = "newsbot"  # the token robots.txt rules are matched against
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -144,7 +145,7 @@ class Fetcher:
         media_type, charset = _content_type(headers.get("Content-Type", ""))
         try:
             if not 200 <= status < 300:
-                raise FetchError(url, _status_reason(status, response.reason))
+                raise FetchError(url, status_reason(status, response.reason))
             if html_only and media_type and media_type not in HTML_TYPES:
                 raise FetchError(url, f"{media_type}, not a web page (text/html); not stored")
             body = self._read_capped(response, url, self.policy.max_bytes, headers)
@@ -165,7 +166,7 @@ class Fetcher:
                 "GET", url, headers={"User-Agent": self._user_agent, "Accept": accept}, preload_content=False, redirect=False, retries=False, timeout=timeout
             )
         except urllib3.exceptions.HTTPError as exc:
-            raise FetchError(asked, _network_reason(exc, self.policy)) from None
+            raise FetchError(asked, network_reason(exc, self.policy)) from None
         finally:
             self._last_request[origin] = self.clock()
         return response.status, response.headers, response
@@ -188,7 +189,7 @@ class Fetcher:
                 if self.clock() - started > self.policy.total_timeout:
                     raise FetchError(url, f"took over {self.policy.total_timeout:g} s to download; stopped")
         except urllib3.exceptions.HTTPError as exc:
-            raise FetchError(url, _network_reason(exc, self.policy)) from None
+            raise FetchError(url, network_reason(exc, self.policy)) from None
         return b"".join(chunks)
 
     def _wait_turn(self, origin: str, asked: str) -> None:
@@ -210,7 +211,7 @@ class Fetcher:
             return
         host = urlsplit(url).hostname or ""
         if host not in self._addresses:
-            self._addresses[host] = _private_address(host)
+            self._addresses[host] = private_address(host)
         if self._addresses[host]:
             raise FetchError(asked, self._addresses[host])
 
@@ -246,7 +247,7 @@ class Fetcher:
                 return Protego.parse("")
             if not 200 <= status < 300:
                 response.close()
-                raise FetchError(robots_url, _status_reason(status, response.reason))
+                raise FetchError(robots_url, status_reason(status, response.reason))
             body = self._read_capped(response, robots_url, _ROBOTS_MAX_BYTES, headers, truncate=True)
             response.release_conn()
         except OutOfTime:
@@ -255,24 +256,6 @@ class Fetcher:
         except FetchError as exc:
             return FetchError(robots_url, f"robots.txt unreadable ({exc.reason}), so nothing is fetched from {origin} this run")
         return Protego.parse(body.decode("utf-8", errors="replace"))
-
-
-def _private_address(host: str) -> str | None:
-    """Why `host` is refused, if it resolves to a loopback, private, link-local or reserved
-    address. Checked once per host per run, before connecting: a host whose DNS answer
-    changes in between is not caught."""
-    import ipaddress
-    import socket
-
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        return "host name not found; check the address"
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global:
-            return f"{host} is a private or local address ({address}); not fetched"
-    return None
 
 
 def _origin(url: str) -> str:
@@ -288,33 +271,3 @@ def _content_type(value: str) -> tuple[str, str | None]:
         if name.strip().lower() == "charset" and setting.strip():
             charset = setting.strip().strip("\"'")
     return media_type.strip().lower(), charset
-
-
-def _status_reason(status: int, reason: str | None) -> str:
-    words = f"HTTP {status}{' ' + reason if reason else ''}"
-    if status in (404, 410):
-        return f"{words}: no page at this address; check it, or remove it if the site dropped it"
-    if status in (401, 403):
-        return f"{words}: the site refuses newsbot; not fetched"
-    if status == 429 or status >= 500:
-        return f"{words}: the site is busy or failing; it is tried again next time"
-    return f"{words}; not fetched"
-
-
-def _network_reason(exc: Exception, policy: FetchPolicy) -> str:
-    from urllib3 import exceptions as e
-
-    if isinstance(exc, e.ConnectTimeoutError):
-        return f"no connection within {policy.connect_timeout:g} s; the site may be down, try again later"
-    if isinstance(exc, e.ReadTimeoutError):
-        return f"the site stopped answering for {policy.read_timeout:g} s; try again later"
-    if isinstance(exc, e.NameResolutionError):
-        return "host name not found; check the address"
-    if isinstance(exc, e.NewConnectionError):
-        return "cannot connect (refused or unreachable); check the address, or try again later"
-    if isinstance(exc, e.SSLError):
-        return "TLS/certificate error; the site's https is broken"
-    if isinstance(exc, e.LocationParseError):
-        return "not a valid address"
-    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"network error ({detail[:120]})"

@@ -18,14 +18,14 @@ time (`UpdateLimits`); whatever a limit cut is named in the report and comes nex
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
 
 from corpus.errors import CorpusError
 from corpus.importing import corpus_files
 from corpus.web.feeds import FEED_ACCEPT, FeedEntry, FeedRegistry, FollowedFeed, parse_feed
-from corpus.web.fetching import FetchError, Fetcher, FetchPolicy, OutOfTime
+from corpus.web.fetching import Fetcher, FetchError, FetchPolicy, OutOfTime
 from corpus.web.pages import WebArticle, article_from_feed_content, content_key, fetch_article, normalised_url
 
 

@@ -1,0 +1,55 @@
+"""Why a fetch failed, in one line a person can act on: HTTP statuses, network errors, refused hosts.
+
+Each reason follows the address in a `FetchError` ("http://...: HTTP 404 ...: no page at this
+address; check it"), so it says what happened and, where there is one, what to do.
+"""
+
+from __future__ import annotations
+
+
+def private_address(host: str) -> str | None:
+    """Why `host` is refused, if it resolves to a loopback, private, link-local or reserved
+    address. Checked once per host per run, before connecting: a host whose DNS answer
+    changes in between is not caught."""
+    import ipaddress
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return "host name not found; check the address"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global:
+            return f"{host} is a private or local address ({address}); not fetched"
+    return None
+
+
+def status_reason(status: int, reason: str | None) -> str:
+    words = f"HTTP {status}{' ' + reason if reason else ''}"
+    if status in (404, 410):
+        return f"{words}: no page at this address; check it, or remove it if the site dropped it"
+    if status in (401, 403):
+        return f"{words}: the site refuses newsbot; not fetched"
+    if status == 429 or status >= 500:
+        return f"{words}: the site is busy or failing; it is tried again next time"
+    return f"{words}; not fetched"
+
+
+def network_reason(exc: Exception, policy) -> str:
+    from urllib3 import exceptions as e
+
+    if isinstance(exc, e.ConnectTimeoutError):
+        return f"no connection within {policy.connect_timeout:g} s; the site may be down, try again later"
+    if isinstance(exc, e.ReadTimeoutError):
+        return f"the site stopped answering for {policy.read_timeout:g} s; try again later"
+    if isinstance(exc, e.NameResolutionError):
+        return "host name not found; check the address"
+    if isinstance(exc, e.NewConnectionError):
+        return "cannot connect (refused or unreachable); check the address, or try again later"
+    if isinstance(exc, e.SSLError):
+        return "TLS/certificate error; the site's https is broken"
+    if isinstance(exc, e.LocationParseError):
+        return "not a valid address"
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"network error ({detail[:120]})"
