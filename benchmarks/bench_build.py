@@ -44,9 +44,9 @@ def build_in_this_process(workdir: Path) -> None:
 
 
 def disk_megabytes(index_dir: Path) -> dict[str, float]:
-    from retrieval.index import store
+    from retrieval.index.generations import current_generation
 
-    generation = store.current_generation(index_dir)
+    generation = current_generation(index_dir)
     sizes = dict.fromkeys(FILE_KINDS, 0)
     for path in generation.rglob("*"):
         if path.is_file():
@@ -64,9 +64,10 @@ def measure(workdir: Path, paragraphs: int) -> dict:
     if not (workdir / "corpus").is_dir():
         generate(workdir / "corpus", paragraphs, seed=1)
     run = run_timed([sys.executable, "-m", "benchmarks.bench_build", "--child", str(workdir)], dict(os.environ))
-    from retrieval.index import store
+    from retrieval.index.generations import current_generation
+    from retrieval.index.manifest import read_manifest
 
-    manifest = store.read_manifest(store.current_generation(workdir / "index"))
+    manifest = read_manifest(current_generation(workdir / "index"))
     units = sum(entry.units for entry in manifest.segments)
     return {
         "paragraphs": manifest.passages,

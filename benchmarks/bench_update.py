@@ -132,9 +132,10 @@ def main(argv: list[str] | None = None) -> None:
         adds.append(seconds)
         print(f"add {number + 1}: {seconds:.2f} s  {output.splitlines()[-1]}", flush=True)
     asks = [timed([*newsbot, "ask", "who summoned the ambassador?", *config])[0] for _ in range(3)]
-    from retrieval.index import store
+    from retrieval.index.manifest import read_manifest
+    from retrieval.index.generations import current_generation
 
-    manifest = store.read_manifest(store.current_generation(args.workdir / "index"))
+    manifest = read_manifest(current_generation(args.workdir / "index"))
     result.update(
         add_s=[round(s, 2) for s in adds],
         add_median_s=round(statistics.median(adds), 2),

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from corpus.paragraphs import ParagraphRules
-from retrieval.build import pipeline
+from retrieval.build import pipeline, previous
+from retrieval.index.generations import current_generation
 from retrieval.index import store
 from retrieval.search.answer import Answer
 from retrieval.search.conversation import Conversation
@@ -80,7 +81,7 @@ class Library:
 
     def has_index(self) -> bool:
         try:
-            store.current_generation(self.index_dir)
+            current_generation(self.index_dir)
         except RetrievalError:
             return False
         return True
@@ -124,6 +125,6 @@ class Library:
                 f"the index was built with model '{loaded.manifest.model}' but config.toml names "
                 f"'{self.model_name}': run `newsbot index --full`"
             )
-        if loaded.manifest.settings != pipeline.index_settings(self.rules, embedder):
+        if loaded.manifest.settings != previous.index_settings(self.rules, embedder):
             raise RetrievalError("the index was built with other paragraph settings: run `newsbot index --full`")
         return loaded

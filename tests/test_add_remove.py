@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import retrieval.index.store
+import retrieval.index.generations
 
 SHIPPED = "000_bfb5fe1d5446f174.txt"
 OTHER_SHIPPED = "004_ff9fbbdbf3039c2b.txt"
@@ -41,7 +41,7 @@ def fail_publishing(monkeypatch) -> None:
     def full_disk(folder):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(retrieval.index.store, "_fsync_tree", full_disk)
+    monkeypatch.setattr(retrieval.index.generations, "_fsync_tree", full_disk)
 
 
 def one_line_error(result) -> str:
@@ -186,12 +186,12 @@ def test_add_replace_restores_the_old_article_when_the_update_fails(run, project
 
 
 def test_add_while_another_build_runs_is_one_line_and_copies_nothing(run, project, incoming):
-    from retrieval.build.pipeline import _build_lock
+    from retrieval.build.lock import build_lock
 
     run("index")
     write(incoming / "brazil.md", BRAZIL)
     before = corpus_state(project.articles)
-    with _build_lock(project.index_dir):
+    with build_lock(project.index_dir):
         message = one_line_error(run("add", str(incoming)))
     assert "another rebuild" in message
     assert corpus_state(project.articles) == before
@@ -261,7 +261,7 @@ def test_ctrl_c_during_the_update_undoes_the_add(run, project, incoming, monkeyp
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(retrieval.index.store, "_fsync_tree", interrupted)
+        patch.setattr(retrieval.index.generations, "_fsync_tree", interrupted)
         result = run("add", str(incoming))
     assert result.exit_code == 130
     assert "nothing was changed" in result.stderr

@@ -12,6 +12,7 @@ import pytest
 from corpus.loader import read_article, scan
 from corpus.paragraphs import ParagraphRules, segment
 from retrieval.build import pipeline
+from retrieval.index.generations import current_generation
 from retrieval.index import store
 from tests.conftest import SHIPPED_ARTICLES
 from tests.fakes import FAKE_MODEL
@@ -132,7 +133,7 @@ def test_a_damaged_segment_is_rebuilt_and_said_so(project, monkeypatch, appendin
     if appending:
         monkeypatch.setattr(pipeline, "DEFAULT_POLICY", pipeline.MergePolicy(8, 1.0, 1.0))
     project.library().rebuild()
-    generation = store.current_generation(project.index_dir)
+    generation = current_generation(project.index_dir)
     (next(generation.glob("seg-*")) / "index.faiss").write_text("{not what it should be")
     if appending:
         (project.articles / "bridge.txt").write_text(STORY, encoding="utf-8")

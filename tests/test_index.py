@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from retrieval.index import store
-from retrieval.build.pipeline import BuildBusy, _build_lock
+from retrieval.index.manifest import FORMAT_VERSION, IndexMissing, IndexOutdated
+from retrieval.index.generations import current_generation
+from retrieval.build.lock import BuildBusy, build_lock
 from retrieval.errors import RetrievalError
 from tests.fakes import HashingEmbedder
 from tests.conftest import REPO
@@ -49,7 +50,7 @@ def test_a_model_without_token_vectors_gets_an_index_without_them(project):
 
 def test_index_folder_holds_plain_files_and_a_manifest(project):
     project.library().rebuild()
-    generation = store.current_generation(project.index_dir)
+    generation = current_generation(project.index_dir)
     manifest = json.loads((generation / "manifest.json").read_text())
     (segment,) = manifest["segments"]
     assert sorted(p.name for p in generation.iterdir()) == ["manifest.json", segment["name"]]
@@ -58,7 +59,7 @@ def test_index_folder_holds_plain_files_and_a_manifest(project):
         "tokens_codes.npy", "tokens_df.npy", "tokens_ids.npy", "tokens_offsets.npy", "tokens_scales.npy", "units.npy", "vectors.npy",
     ]
     assert manifest["model"] == project.embedder.name
-    assert manifest["format_version"] == store.FORMAT_VERSION
+    assert manifest["format_version"] == FORMAT_VERSION
     assert set(manifest["articles"]) == {p.name for p in project.articles.iterdir()}
 
 
@@ -93,10 +94,10 @@ def test_unchanged_corpus_embeds_nothing(project):
 def test_index_in_an_older_format_is_refused_then_rebuilt_whole(project):
     library = project.library()
     library.rebuild()
-    manifest_path = store.current_generation(project.index_dir) / "manifest.json"
+    manifest_path = current_generation(project.index_dir) / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest_path.write_text(json.dumps({**manifest, "format_version": 2}))
-    with pytest.raises(store.IndexOutdated, match="run `newsbot index --full`"):
+    with pytest.raises(IndexOutdated, match="run `newsbot index --full`"):
         project.library().index()
     report = project.library().rebuild()
     assert report.full_reason == "the index is in another on-disk format"
@@ -121,23 +122,23 @@ def test_unreadable_article_is_skipped_by_name_and_the_rest_indexed(project):
 def test_empty_corpus_is_an_error_that_keeps_the_old_index(project):
     library = project.library()
     library.rebuild()
-    before = store.current_generation(project.index_dir)
+    before = current_generation(project.index_dir)
     for path in project.articles.iterdir():
         path.unlink()
     with pytest.raises(RetrievalError, match="no readable articles"):
         library.rebuild()
-    assert store.current_generation(project.index_dir) == before
+    assert current_generation(project.index_dir) == before
 
 
 def test_missing_index_says_what_to_run(project):
-    with pytest.raises(store.IndexMissing, match="newsbot index"):
+    with pytest.raises(IndexMissing, match="newsbot index"):
         project.library().ask("anything")
 
 
 @pytest.mark.parametrize("damage", ["manifest.json", "passages.jsonl", "index.faiss"])
 def test_corrupt_index_is_refused_with_the_command_to_run(project, damage):
     project.library().rebuild()
-    generation = store.current_generation(project.index_dir)
+    generation = current_generation(project.index_dir)
     folder = generation if damage == "manifest.json" else next(generation.glob("seg-*"))
     (folder / damage).write_text("{not what it should be")
     with pytest.raises(RetrievalError, match="newsbot index --full"):
@@ -152,7 +153,7 @@ def test_index_of_another_model_is_refused(project):
 
 
 def test_second_concurrent_rebuild_is_told_one_is_running(project):
-    with _build_lock(project.index_dir):
+    with build_lock(project.index_dir):
         with pytest.raises(BuildBusy, match="running"):
             project.library().rebuild()
 
@@ -162,8 +163,8 @@ import sys, time
 from tests.conftest import Project
 from tests.fakes import HashingEmbedder
 from pathlib import Path
-
 from retrieval.index import store
+
 
 class Slow(HashingEmbedder):
     def embed_batch(self, texts):
@@ -188,7 +189,7 @@ Project(root, root / "config.toml", Slow()).library().rebuild(full=True)
 def test_killed_rebuild_leaves_the_old_index_answering(project, phase):
     library = project.library()
     library.rebuild()
-    before = store.current_generation(project.index_dir)
+    before = current_generation(project.index_dir)
     expected = library.ask("who summoned the ambassador?")
 
     child = subprocess.Popen(
@@ -198,7 +199,7 @@ def test_killed_rebuild_leaves_the_old_index_answering(project, phase):
     os.kill(child.pid, signal.SIGKILL)
     child.wait(timeout=10)
 
-    assert store.current_generation(project.index_dir) == before
+    assert current_generation(project.index_dir) == before
     assert project.library().ask("who summoned the ambassador?") == expected
     report = project.library().rebuild()  # and the next build is not stuck on a stale lock
     assert report.embedded == 0

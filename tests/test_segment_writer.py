@@ -7,15 +7,17 @@ import bm25s
 import numpy as np
 import pytest
 
-from retrieval.build import pipeline
+from retrieval.build import parts, pipeline
 
+from retrieval.index.manifest import read_manifest
+from retrieval.index.generations import current_generation
 from retrieval.index import store
 from retrieval.index.lexical import Lexical, terms
 
 
 def _only_segment(index_dir):
-    generation = store.current_generation(index_dir)
-    (entry,) = store.read_manifest(generation).segments
+    generation = current_generation(index_dir)
+    (entry,) = read_manifest(generation).segments
     return entry, generation / entry.name
 
 
@@ -33,7 +35,7 @@ def test_a_build_written_block_by_block_equals_one_written_at_once(project, monk
     at_once = _files(folder)
     at_once_index = store.load(project.index_dir)
 
-    monkeypatch.setattr(pipeline, "BLOCK_PASSAGES", block)
+    monkeypatch.setattr(parts, "BLOCK_PASSAGES", block)
     library.rebuild(full=True)
 
     blocked_entry, blocked_folder = _only_segment(project.index_dir)
@@ -71,9 +73,9 @@ class Failing(Exception):
 def test_a_build_failing_midway_leaves_the_old_index_and_no_leftovers(project, monkeypatch):
     library = project.library()
     library.rebuild()
-    before = store.current_generation(project.index_dir)
+    before = current_generation(project.index_dir)
     expected = library.ask("who summoned the ambassador?")
-    monkeypatch.setattr(pipeline, "BLOCK_PASSAGES", 5)
+    monkeypatch.setattr(parts, "BLOCK_PASSAGES", 5)
     embed_with_tokens = project.embedder.embed_with_tokens
     blocks = []
 
@@ -88,7 +90,7 @@ def test_a_build_failing_midway_leaves_the_old_index_and_no_leftovers(project, m
         library.rebuild(full=True)
 
     assert len(blocks) == 2
-    assert store.current_generation(project.index_dir) == before
+    assert current_generation(project.index_dir) == before
     assert not list(project.index_dir.glob("tmp-*"))
     assert project.library().ask("who summoned the ambassador?") == expected
 

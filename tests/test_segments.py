@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from retrieval.build import pipeline
 
+from retrieval.index.manifest import FORMAT_VERSION, read_manifest
+from retrieval.index.generations import current_generation
 from retrieval.index import store
 from retrieval.embedding.embedder import TokenVectors
 from retrieval.index.token_store import QuantisedTokens, TokenStore
@@ -35,8 +37,8 @@ def appending(monkeypatch):
 
 
 def _segment_files(index_dir):
-    generation = store.current_generation(index_dir)
-    return {entry.name: generation / entry.name for entry in store.read_manifest(generation).segments}
+    generation = current_generation(index_dir)
+    return {entry.name: generation / entry.name for entry in read_manifest(generation).segments}
 
 
 def test_adding_an_article_writes_one_new_segment_and_links_the_old(project, appending):
@@ -133,7 +135,7 @@ def test_updates_merge_once_small_segments_outgrow_the_policy(project, monkeypat
 def test_an_index_of_format_3_is_read_and_merged_on_the_next_update(project):
     library = project.library()
     library.rebuild()
-    generation = store.current_generation(project.index_dir)
+    generation = current_generation(project.index_dir)
     manifest = json.loads((generation / "manifest.json").read_text())
     (segment,) = manifest.pop("segments")
     for item in (generation / segment["name"]).iterdir():
@@ -148,7 +150,7 @@ def test_an_index_of_format_3_is_read_and_merged_on_the_next_update(project):
     (project.articles / "brazil.txt").write_text(NEW_ARTICLE)
     report = project.library().rebuild()
     assert report.embedded == 1
-    assert store.read_manifest(store.current_generation(project.index_dir)).format_version == store.FORMAT_VERSION
+    assert read_manifest(current_generation(project.index_dir)).format_version == FORMAT_VERSION
 
 
 WORDS = st.sampled_from("spy phone embassy paris mexico brazil ambassador report leak data".split())

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from retrieval.index.generations import current_generation
 from retrieval.index import store
 
 from retrieval.index import vector_index
@@ -94,7 +95,7 @@ def test_a_graph_of_passages_alone_answers_with_their_unit_rows(tmp_path):
 def test_unknown_index_type_in_a_manifest_reads_as_a_corrupt_index(project):
     library = project.library()
     library.rebuild()
-    manifest_path = store.current_generation(project.index_dir) / "manifest.json"
+    manifest_path = current_generation(project.index_dir) / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["segments"][0]["index_type"] = "lsh"
     manifest_path.write_text(json.dumps(manifest))

@@ -22,11 +22,12 @@ from npy_append_array import NpyAppendArray
 
 from corpus.model import Paragraph
 from retrieval.index import vector_index
-from retrieval.index.token_store import QuantisedTokens, TokenStore, document_frequencies
 from retrieval.index.lexical import LexicalBuilder
-
-from retrieval.index.store import (
-    BM25_PASSAGES, BM25_WINDOWS, INDEX, PASSAGES, TOKEN_ARRAYS, TOKEN_FREQUENCIES, UNITS, VECTORS, window_units,
+from retrieval.index.store import BM25_PASSAGES, BM25_WINDOWS, INDEX, PASSAGES, TOKEN_ARRAYS, TOKEN_FREQUENCIES, UNITS, VECTORS, window_units
+from retrieval.index.token_store import (
+    QuantisedTokens,
+    TokenStore,
+    document_frequencies,
 )
 
 
@@ -34,7 +35,7 @@ class SegmentWriter:
     """Appends articles' rows to a new segment folder; `finish` adds the search structures.
 
     Units arrive grouped by passage, whole passage first, with passage rows local to the
-    article (as `pipeline.ArticlePart` holds them); the writer numbers them in the segment.
+    article (as `parts.ArticlePart` holds them); the writer numbers them in the segment.
     """
 
     def __init__(self, folder: Path, dimension: int, with_tokens: bool) -> None:

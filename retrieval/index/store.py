@@ -26,13 +26,8 @@ A generation of format 3 (one segment, its files beside the manifest) is still r
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import time
-import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -40,16 +35,22 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from corpus.model import Paragraph
-from retrieval.index import vector_index
 from retrieval.errors import RetrievalError
-from retrieval.index.token_store import TokenStore
+from retrieval.index import vector_index
+from retrieval.index.generations import current_generation
 from retrieval.index.lexical import Lexical
+from retrieval.index.manifest import (
+    FORMAT_VERSION,
+    READABLE_FORMATS,
+    IndexOutdated,
+    Manifest,
+    SegmentEntry,
+    read_manifest,
+)
 from retrieval.index.passages_file import PassageFiles
 from retrieval.index.segmented import LexicalStack, RowStack, TokenStack, VectorStack
+from retrieval.index.token_store import TokenStore
 
-FORMAT_VERSION = 4  # 4: segments in subfolders, with dead rows; 3: one segment, read still
-READABLE_FORMATS = (3, 4)
-POINTER = "CURRENT"
 # a segment's files (`segment_writer` writes them)
 PASSAGES = "passages.jsonl"
 UNITS = "units.npy"
@@ -59,75 +60,6 @@ BM25_PASSAGES = "bm25_passages"
 BM25_WINDOWS = "bm25_windows"
 TOKEN_ARRAYS = ("ids", "codes", "scales", "offsets")  # saved as tokens_<name>.npy
 TOKEN_FREQUENCIES = "tokens_df.npy"  # passages holding each word-piece id (absent in format 3)
-KEEP_GENERATIONS = 2  # the current one and the one before, for readers still opening it
-
-
-class IndexMissing(RetrievalError):
-    """No index has been built in this folder yet."""
-
-
-class IndexOutdated(RetrievalError):
-    """The index was written by a newsbot with another on-disk format."""
-
-
-@dataclass(frozen=True)
-class ArticleEntry:
-    sha256: str
-    title: str
-    date: str | None
-    paragraphs: int
-    segment: str = ""  # the segment holding its passages ("" in a format-3 index: unknown)
-    first_row: int = 0  # its first passage in that segment; an article's passages are contiguous
-
-
-@dataclass(frozen=True)
-class SegmentEntry:
-    name: str  # its folder in the generation ("" for a format-3 generation's own folder)
-    passages: int
-    units: int
-    index_type: str = vector_index.FLAT
-    index_params: dict[str, Any] = field(default_factory=dict)
-    dead: tuple[tuple[int, int], ...] = ()  # (first row, count) of passages no longer in the corpus
-
-    def dead_mask(self) -> np.ndarray:
-        mask = np.zeros(self.passages, dtype=bool)
-        for first, count in self.dead:
-            mask[first : first + count] = True
-        return mask
-
-    @property
-    def dead_passages(self) -> int:
-        return sum(count for _, count in self.dead)
-
-
-@dataclass(frozen=True)
-class Manifest:
-    model: str
-    dimension: int
-    settings: dict[str, Any]
-    articles: dict[str, ArticleEntry]
-    passages: int  # live passages, in all segments
-    segments: tuple[SegmentEntry, ...] = ()
-    format_version: int = FORMAT_VERSION
-    built_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> "Manifest":
-        raw = json.loads(text)
-        raw["articles"] = {k: ArticleEntry(**v) for k, v in raw["articles"].items()}
-        if "segments" not in raw:  # format 3: one segment, the generation's own folder
-            raw["segments"] = [{
-                "name": "", "passages": raw["passages"], "units": -1,
-                "index_type": raw.pop("index_type", vector_index.FLAT), "index_params": raw.pop("index_params", {}),
-            }]
-        raw["segments"] = tuple(
-            SegmentEntry(**{**entry, "dead": tuple(tuple(pair) for pair in entry.get("dead", ()))})
-            for entry in raw.get("segments", ())
-        )
-        return cls(**raw)
 
 
 @dataclass(frozen=True)
@@ -199,85 +131,6 @@ class StoredIndex:
     @property
     def passages(self) -> Sequence[Paragraph]:
         return self.data.passages
-
-
-def segment_name() -> str:
-    return f"seg-{time.time_ns():020d}"
-
-
-class StagedGeneration:
-    """A generation being written in a temporary folder: segments are written into it or
-    linked from the generation before, then `publish` makes it current in one rename.
-
-    Use it through `staged_generation`, which throws the folder away if anything fails.
-    """
-
-    def __init__(self, index_dir: Path) -> None:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        self.index_dir = index_dir
-        self.folder = index_dir / f"tmp-{uuid.uuid4().hex}"
-        self.folder.mkdir()
-
-    def segment_folder(self, name: str) -> Path:
-        """Where a new segment is written (the caller creates it)."""
-        return self.folder / name
-
-    def link(self, previous: Path, name: str) -> None:
-        """Share an unchanged segment of `previous`: segments never change once written."""
-        shutil.copytree(previous / name, self.folder / name, copy_function=_link_or_copy)
-
-    def publish(self, manifest: Manifest) -> Path:
-        missing = [entry.name for entry in manifest.segments if not (self.folder / entry.name).is_dir()]
-        if not manifest.segments or missing:
-            raise ValueError(f"segments {missing} were neither written nor linked")
-        (self.folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
-        _fsync_tree(self.folder)
-        final = self.index_dir / f"gen-{time.time_ns():020d}"
-        os.rename(self.folder, final)
-        _point_to(self.index_dir, final.name)
-        _prune(self.index_dir, keep=final.name)
-        return final
-
-
-@contextmanager
-def staged_generation(index_dir: Path) -> Iterator[StagedGeneration]:
-    staged = StagedGeneration(index_dir)
-    try:
-        yield staged
-    except BaseException:
-        shutil.rmtree(staged.folder, ignore_errors=True)
-        raise
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    """Segments never change once written, so a new generation can share their files."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
-def current_generation(index_dir: Path) -> Path:
-    pointer = index_dir / POINTER
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise IndexMissing(f"no index in {index_dir}: run `newsbot index`") from None
-    except OSError as exc:
-        raise RetrievalError(f"cannot read {pointer}: {exc.strerror}") from None
-    path = index_dir / name
-    if not name or "/" in name or not path.is_dir():
-        raise RetrievalError(f"index in {index_dir} is corrupt (bad {POINTER}): run `newsbot index --full`")
-    return path
-
-
-def read_manifest(path: Path) -> Manifest:
-    try:
-        return Manifest.from_json((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise RetrievalError(
-            f"index in {path.parent} is corrupt (manifest: {type(exc).__name__}): run `newsbot index --full`"
-        ) from None
 
 
 def load(index_dir: Path) -> StoredIndex:
@@ -412,47 +265,3 @@ def _load(path: Path) -> np.ndarray:
         return np.load(path, mmap_mode="r", allow_pickle=False)
 
 
-def _point_to(index_dir: Path, name: str) -> None:
-    temp = index_dir / f"{POINTER}.{uuid.uuid4().hex}.tmp"
-    with open(temp, "w", encoding="utf-8") as out:
-        out.write(name + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, index_dir / POINTER)
-    _fsync_dir(index_dir)
-
-
-def _prune(index_dir: Path, keep: str) -> None:
-    """Drop old generations and leftovers of crashed builds; runs under the build lock."""
-    generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir() and p.name != keep)
-    for old in generations[: max(len(generations) - (KEEP_GENERATIONS - 1), 0)]:
-        shutil.rmtree(old, ignore_errors=True)
-    remove_staging_leftovers(index_dir)
-
-
-def remove_staging_leftovers(index_dir: Path) -> None:
-    """Drop the `tmp-*` folders of builds that were killed (up to the size of a whole index).
-
-    Call it only under the build lock: then no build is running, and every staging folder
-    is a dead one's. A build runs it first, so a leftover goes even when nothing is published.
-    """
-    for leftover in index_dir.glob("tmp-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for item in folder.iterdir():
-        if item.is_dir():
-            _fsync_tree(item)
-            continue
-        with open(item, "rb") as handle:
-            os.fsync(handle.fileno())
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
