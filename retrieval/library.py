@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 from corpus.paragraphs import ParagraphRules
 from retrieval.build import pipeline, previous
@@ -17,6 +17,7 @@ from retrieval.index.generations import current_generation
 from retrieval.index import store
 from retrieval.search.answer import Answer
 from retrieval.search.conversation import Conversation
+from retrieval.embedding.choice import Embedders
 from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.search.query_memory import QueryMemory
@@ -40,37 +41,28 @@ class Library:
         index_dir: Path,
         rules: ParagraphRules,
         search_settings: SearchSettings,
-        embedder_factory: Callable[[], Embedder],
+        embedders: Embedders,
         model_name: str,
-        build_embedder_factory: Callable[[], Embedder] | None = None,
     ) -> None:
         self.corpus_dirs = tuple(corpus_dirs)
         self.index_dir = index_dir
         self.rules = rules
         self.search_settings = search_settings
         self.model_name = model_name
-        self._embedder_factory = embedder_factory
-        self._build_embedder_factory = build_embedder_factory or embedder_factory
-        self._embedder: Embedder | None = None
-        self._build_embedder: Embedder | None = None
+        self.embedders = embedders
         self._index: store.StoredIndex | None = None
         self._lock = threading.RLock()
         self._queries = QueryMemory()
 
     @property
     def embedder(self) -> Embedder:
-        with self._lock:
-            if self._embedder is None:
-                self._embedder = self._embedder_factory()
-            return self._embedder
+        """The model for questions (loaded on first use; see `retrieval.embedding.choice`)."""
+        return self.embedders.for_questions()
 
     @property
     def build_embedder(self) -> Embedder:
-        """The model for rebuilds: may differ from the query one (all cores, full library)."""
-        with self._lock:
-            if self._build_embedder is None:
-                self._build_embedder = self._build_embedder_factory()
-            return self._build_embedder
+        """The model for rebuilds: may differ from the question one (all cores, full library)."""
+        return self.embedders.for_building()
 
     def index(self) -> store.StoredIndex:
         """The loaded index, checked against the configured model and paragraph rules."""

@@ -12,6 +12,7 @@ from bot.app import open_library
 from bot.config import Config, load_config
 from retrieval.library import Library
 from tests.fakes import FAKE_MODEL, HashingEmbedder, HashingTokenEmbedder
+from retrieval.embedding.choice import Embedders
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_ARTICLES = REPO / "corpus" / "articles"
@@ -71,8 +72,7 @@ def run(project: Project, monkeypatch):
     import bot.app
     from bot.cli import main
 
-    for factory in ("real_embedder_factory", "build_embedder_factory"):
-        monkeypatch.setattr(bot.app, factory, lambda config, *_: lambda: project.embedder)
+    monkeypatch.setattr(bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
 
     def invoke(*args, input=None):
         return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)

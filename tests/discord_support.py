@@ -22,6 +22,7 @@ from retrieval.library import Library
 from tests.conftest import SHIPPED_ARTICLES
 from tests.conftest import write_config as write_base_config
 from tests.fakes import HashingEmbedder, HashingTokenEmbedder
+from retrieval.embedding.choice import Embedders
 
 REAL_MODEL = "all-MiniLM-L6-v2"
 REINDEX_ROLE = "newsbot-admin"
@@ -74,7 +75,7 @@ def recording_library(config: Config) -> RecordingLibrary:
         index_dir=config.index_dir,
         rules=config.paragraphs,
         search_settings=built.search_settings,
-        embedder_factory=lambda: embedder,
+        embedders=Embedders.one(lambda: embedder),
         model_name=config.model,
     )
 

@@ -21,6 +21,7 @@ from bot.discord_logging import setup_logging
 from bot.render_text import terminal_width
 from bot.terminal import colour_option, colour_wanted, embedding_progress
 from tests.conftest import SHIPPED_ARTICLES
+from retrieval.embedding.choice import Embedders
 
 ESCAPE = "\x1b["
 BOLD = "\x1b[1m"
@@ -38,8 +39,7 @@ class Terminal(io.StringIO):
 def cli(project, monkeypatch):
     """`newsbot ARGS --config project` on the fake embedder; `env` adds environment variables;
     `terminal` makes click keep escape codes as it does on a tty."""
-    for factory in ("real_embedder_factory", "build_embedder_factory"):
-        monkeypatch.setattr(bot.app, factory, lambda config, *_: lambda: project.embedder)
+    monkeypatch.setattr(bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
     monkeypatch.delenv("NO_COLOR", raising=False)
 
     def invoke(*args, env=None, terminal=False):

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 import bot.app
 from bot.cli import main
 from retrieval.library import Library
+from retrieval.embedding.choice import Embedders
 
 
 @pytest.fixture
@@ -27,8 +28,7 @@ def asked(project, monkeypatch):
 
 @pytest.fixture
 def run(project, monkeypatch, asked):
-    for factory in ("real_embedder_factory", "build_embedder_factory"):
-        monkeypatch.setattr(bot.app, factory, lambda config, *_: lambda: project.embedder)
+    monkeypatch.setattr(bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
 
     def invoke(*args, input=None):
         return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)

@@ -10,6 +10,7 @@ from bot.cli import main
 from corpus.model import Paragraph
 from retrieval.search.answer import Answer, Hit
 from retrieval.search.evaluation import EvalQuestion, evaluate, is_right
+from retrieval.embedding.choice import Embedders
 
 
 def hit(article: str, text: str, also=()) -> Hit:
@@ -53,8 +54,7 @@ def test_metrics_over_answerable_and_unanswerable():
 
 
 def test_eval_command_gates_on_min_top1(project, monkeypatch, tmp_path):
-    for factory in ("real_embedder_factory", "build_embedder_factory"):
-        monkeypatch.setattr(bot.app, factory, lambda config, *_: lambda: project.embedder)
+    monkeypatch.setattr(bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
     questions = tmp_path / "q.jsonl"
     questions.write_text(
         json.dumps({"q": "70.3 million pieces of French telephone data", "gold": ["70.3 million"]}) + "\n"

@@ -7,7 +7,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from retrieval.build import parts, pipeline
+from retrieval.build import parts
 
 from retrieval.index.manifest import read_manifest
 from retrieval.index.generations import current_generation
