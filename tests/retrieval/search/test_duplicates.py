@@ -1,14 +1,14 @@
 """Same statement or not: a shared sentence or quotation counts, a shared topic or stock phrase does not."""
 
-from pathlib import Path
 
 import pytest
 
 from corpus.loader import read_article, scan
 from corpus.paragraphs import ParagraphRules
 from retrieval.search.duplicates import same_statement
+from tests.conftest import REPO
 
-ARTICLES = Path(__file__).resolve().parents[1] / "corpus" / "articles"
+ARTICLES = REPO / "corpus" / "articles"
 
 
 def paragraph(article: str, containing: str):

@@ -18,8 +18,9 @@ import pytest
 from retrieval.errors import RetrievalError
 from retrieval.embedding.onnx_embedder import MANIFEST_FILE, MODEL_FILE, OnnxEmbedder
 from retrieval.embedding.onnx_export import DEFAULT_SOURCE_NAME, export_onnx
+from tests.conftest import REPO
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = REPO
 MAX_SEQ_LENGTH = 256
 LONG_PARAGRAPH = " ".join(
     f"In {1900 + number} the council of town {number} voted on the harbour budget, the railway and schools."

@@ -133,7 +133,7 @@ def test_a_reduced_graph_of_passages_answers_like_the_exact_index_and_takes_upda
     """The biggest archives' index type, forced onto the shipped articles: its answers match
     the exact index's, and an article added later (a small exact segment) merges with it."""
     from retrieval.build import pipeline
-    from tests.test_segments import APPEND_ALWAYS, NEW_ARTICLE
+    from tests.retrieval.index.test_segments import APPEND_ALWAYS, NEW_ARTICLE
 
     questions = [json.loads(line)["q"] for line in (REPO / "benchmarks/questions/shipped.jsonl").open()]
     library = project.library()

@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import threading
-from pathlib import Path
 
 import discord
 import pytest
@@ -18,10 +17,11 @@ from discord.gateway import DiscordWebSocket
 
 from bot.config import load_config
 from bot.discord_app import INVITE_PERMISSIONS, INVITE_SCOPES, run_discord, serve
+from tests.conftest import REPO
 from tests.discord_support import REAL_MODEL, fake_library, make_bot, write_config
 from tests.fakes import FAKE_MODEL
 
-DOCS = Path(__file__).resolve().parent.parent / "README.md"
+DOCS = REPO / "README.md"
 
 
 @pytest.fixture(autouse=True)
