@@ -163,7 +163,13 @@ class Fetcher:
         timeout = urllib3.Timeout(connect=self.policy.connect_timeout, read=self.policy.read_timeout)
         try:
             response = self._pool.request(
-                "GET", url, headers={"User-Agent": self._user_agent, "Accept": accept}, preload_content=False, redirect=False, retries=False, timeout=timeout
+                "GET",
+                url,
+                headers={"User-Agent": self._user_agent, "Accept": accept},
+                preload_content=False,  # streamed, so the size cap holds
+                redirect=False,  # followed by `get`, each hop checked
+                retries=False,
+                timeout=timeout,
             )
         except urllib3.exceptions.HTTPError as exc:
             raise FetchError(asked, network_reason(exc, self.policy)) from None
