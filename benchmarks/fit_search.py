@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.app import open_library
-from bot.cli import _rebuild
+from bot.cli_common import rebuild as _rebuild
 from bot.cli_eval import config_for_corpus
 from bot.config import load_config
 from retrieval.search import relevance

@@ -7,54 +7,22 @@ a user can fix become one-line messages with a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
-from typing import Callable, Iterable
 
 import click
 
-from bot.config import ConfigError, load_config
-from bot.terminal import colour_option, colour_wanted
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="config file (default: $NEWSBOT_CONFIG, ./config.toml, the user's config folder, or the checkout's)",
+from bot.cli_common import (
+    config_option,
+    emphasis,
+    ensure_index,
+    friendly_errors,
+    library_for,
+    rebuild,
 )
-
-
-def friendly_errors(command: Callable) -> Callable:
-    """Turn every error a user can act on into `Error: <one line>` and exit status 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from corpus.errors import CorpusError
-        from retrieval.errors import RetrievalError
-
-        try:
-            return command(*args, **kwargs)
-        except (ConfigError, CorpusError, RetrievalError) as exc:
-            raise click.ClickException(str(exc)) from None
-        except OSError as exc:  # disk full, index folder misplaced or not writable
-            from bot.cli_errors import os_error_message
-
-            raise click.ClickException(os_error_message(exc, _index_dir_of(kwargs.get("config_path")))) from None
-        except KeyboardInterrupt:
-            click.echo("\ninterrupted; nothing was changed", err=True)
-            sys.exit(130)
-
-    return wrapper
-
-
-def _index_dir_of(config_path: Path | None) -> Path | None:
-    """Where the command's builds write, to name it when the system does not."""
-    try:
-        return load_config(config_path).index_dir
-    except ConfigError:
-        return None
+from bot.cli_corpus import add, index, remove, sources
+from bot.config import load_config
+from bot.terminal import colour_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,42 +33,6 @@ def main() -> None:
     from retrieval.embedding.threads import configure_threads
 
     configure_threads()
-
-
-def _library(config_path: Path | None):
-    from bot.app import open_library
-
-    return open_library(load_config(config_path))
-
-
-def _ensure_index(library) -> None:
-    if not library.has_index():
-        click.echo(f"No index yet: building it from {_folders(library.corpus_dirs)} (first run)...", err=True)
-        _rebuild(library, full=False)
-
-
-def _emphasis():
-    """Bold on a terminal (or with --color always); plain text when piped or under NO_COLOR,
-    so no escape codes reach files or logs."""
-    if not colour_wanted(sys.stdout):
-        return None
-    return lambda text: click.style(text, bold=True)
-
-
-def _folders(paths: Iterable[Path]) -> str:
-    return ", ".join(str(p) for p in paths)
-
-
-def _rebuild(library, full: bool, load: bool = True):
-    from bot.terminal import embedding_progress
-
-    with embedding_progress() as progress:
-        report = library.rebuild(full=full, progress=progress, load=load)
-    for reason in report.skipped:
-        click.echo(f"warning: {reason}", err=True)
-    if report.full_reason and report.embedded and report.full_reason != "no index yet":
-        click.echo(f"Embedded every article ({report.full_reason}).", err=True)
-    return report
 
 
 @main.command()
@@ -125,13 +57,13 @@ def ask(question, batch, conversations, as_json, top_k, config_path):
         raise click.UsageError(
             'give one of QUESTION, --batch FILE or --conversations FILE, e.g. newsbot ask "who summoned the ambassador?"'
         )
-    library = _library(config_path)
+    library = library_for(config_path)
     if question is not None:
         clean_question(question, library.search_settings)  # a bad question fails before any work
-    _ensure_index(library)
+    ensure_index(library)
     if question is not None:
         answer = library.ask(question, top_k)
-        click.echo(to_json_line(answer_record(answer)) if as_json else render_answer(answer, emphasis=_emphasis()))
+        click.echo(to_json_line(answer_record(answer)) if as_json else render_answer(answer, emphasis=emphasis()))
         return
     if conversations is not None:
         _ask_conversations(library, conversations, as_json, top_k)
@@ -143,7 +75,13 @@ def _ask_batch(library, stream, as_json: bool, top_k: int | None) -> None:
     """One answer per non-blank line, in order; a line that is not UTF-8 or not a question
     gets an error in its place and the rest are answered; exit 1 at the end if any failed."""
     from bot.cli_conversations import LineNotUTF8, decode_line
-    from bot.render_text import answer_record, echoed, error_record, render_answer, to_json_line
+    from bot.render_text import (
+        answer_record,
+        echoed,
+        error_record,
+        render_answer,
+        to_json_line,
+    )
     from retrieval.search.pipeline import QuestionError
 
     failures = 0
@@ -158,7 +96,7 @@ def _ask_batch(library, stream, as_json: bool, top_k: int | None) -> None:
             message = f"line {number}: {exc}"
             click.echo(to_json_line(error_record(echoed(line.strip()), message)) if as_json else f"Error: {message}\n")
             continue
-        click.echo(to_json_line(answer_record(answer)) if as_json else f"Q: {answer.question}\n{render_answer(answer, emphasis=_emphasis())}\n")
+        click.echo(to_json_line(answer_record(answer)) if as_json else f"Q: {answer.question}\n{render_answer(answer, emphasis=emphasis())}\n")
     if failures:
         sys.exit(1)
 
@@ -171,7 +109,7 @@ def _ask_conversations(library, stream, as_json: bool, top_k: int | None) -> Non
     failures = 0
     for event in run_scripts(library, stream, top_k):
         failures += failed(event)
-        click.echo(to_json_line(event.record()) if as_json else render_event(event, emphasis=_emphasis()))
+        click.echo(to_json_line(event.record()) if as_json else render_event(event, emphasis=emphasis()))
     if failures:
         sys.exit(1)
 
@@ -186,83 +124,12 @@ def chat(top_k, config_path):
     from bot.chat import ChatSession, run_chat
     from bot.render_text import render_turn
 
-    library = _library(config_path)
-    _ensure_index(library)
+    library = library_for(config_path)
+    ensure_index(library)
     library.embedder  # load the model before the first prompt, not after the first question
-    session = ChatSession(library, lambda answer: render_turn(answer, emphasis=_emphasis()), top_k)
+    session = ChatSession(library, lambda answer: render_turn(answer, emphasis=emphasis()), top_k)
     greeting = "Ask about the articles; follow-ups continue the conversation. Type help for commands, Ctrl-D to leave."
     run_chat(session, greeting, interactive=sys.stdin.isatty())
-
-
-@main.command()
-@click.option("--full", is_flag=True, help="rebuild from scratch instead of updating")
-@config_option
-@friendly_errors
-def index(full, config_path):
-    """Build or update the index from the configured corpus folders."""
-    library = _library(config_path)
-    report = _rebuild(library, full, load=False)
-    click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
-
-
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--replace", is_flag=True, help="replace a different article of the same name in the corpus")
-@config_option
-@friendly_errors
-def add(paths, replace, config_path):
-    """Copy article files (or folders of them) into the corpus and update the index."""
-    from corpus.edits import corpus_edit
-    from corpus.importing import plan_import
-
-    library = _library(config_path)
-    placements = plan_import(paths, library.corpus_dirs, library.rules, replace)
-    with corpus_edit() as edit:  # undone if the index update fails
-        for placement in placements:
-            if placement.changes_corpus:
-                edit.write(placement.target, placement.data)
-        report = _rebuild(library, full=False, load=False)
-    for placement in placements:
-        click.echo(placement.describe(), err=True)
-    click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
-
-
-@main.command()
-@click.argument("articles", nargs=-1, required=True)
-@config_option
-@friendly_errors
-def remove(articles, config_path):
-    """Take ARTICLES (file names, as `newsbot sources` lists them) out of the corpus and the index."""
-    from corpus.edits import corpus_edit
-    from corpus.removing import files_to_remove
-
-    library = _library(config_path)
-    doomed = files_to_remove(articles, library.corpus_dirs)
-    with corpus_edit() as edit:  # put back if the index update fails
-        for path in doomed:
-            edit.delete(path)
-        report = _rebuild(library, full=False, load=False)
-    for path in doomed:
-        click.echo(f"removed {path}", err=True)
-    click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
-
-
-@main.command()
-@click.option("--json", "as_json", is_flag=True, help='one JSON object per article, one a line: {"article", "title", "paragraphs", "date"}')
-@config_option
-@friendly_errors
-def sources(as_json, config_path):
-    """List the indexed articles: file, title, paragraphs, date."""
-    from bot.render_text import source_record, to_json_line
-
-    library = _library(config_path)
-    _ensure_index(library)
-    for source in library.sources():
-        if as_json:
-            click.echo(to_json_line(source_record(source)))
-            continue
-        date = f", {source.date}" if source.date else ""
-        click.echo(f"{source.article}: {source.title} ({source.paragraphs} passages{date})")
 
 
 @main.command()
@@ -305,11 +172,14 @@ def evaluate(questions, corpus, as_json, min_top1, misses, config_path):
     """Score search on a question set or conversations: top-1, top-3, MRR, refusals, misses."""
     from bot.cli_eval import run_evaluation
 
-    figures = run_evaluation(load_config(config_path), questions, corpus, as_json, misses, _ensure_index, _rebuild)
+    figures = run_evaluation(load_config(config_path), questions, corpus, as_json, misses, ensure_index, rebuild)
     if min_top1 is not None and figures["top1"] < min_top1:
         click.echo(f"top-1 {figures['top1']:.3f} is below --min-top1 {min_top1}", err=True)
         sys.exit(1)
 
+
+for command in (index, add, remove, sources):
+    main.add_command(command)
 
 if __name__ == "__main__":
     main()

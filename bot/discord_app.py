@@ -34,24 +34,24 @@ from bot.discord_input import (
     plain_question,
 )
 from bot.discord_logging import setup_logging
-from bot.discord_reindex import Reindexing
-from bot.discord_render import (
+from bot.discord_messages import (
     AFRESH_TEXT,
     NO_WORDS_TEXT,
     SYNC_REFUSED_TEXT,
     UNEXPECTED_TEXT,
-    answer_pages,
     cooldown_text,
     help_text,
     problem_text,
     synced_text,
 )
+from bot.discord_reindex import Reindexing
+from bot.discord_render import answer_pages
 from bot.discord_views import PagerView
 from corpus.errors import CorpusError
-from retrieval.search.answer import Answer
-from retrieval.search.conversation import Conversation
 from retrieval.errors import RetrievalError
 from retrieval.library import Library
+from retrieval.search.answer import Answer
+from retrieval.search.conversation import Conversation
 from retrieval.search.pipeline import QuestionError, clean_question
 
 log = logging.getLogger("newsbot.discord")
@@ -99,7 +99,7 @@ class NewsBot(commands.Bot):
         self.sync_on_start = sync_commands
         self.cooldown = UserCooldown(settings.cooldown_seconds)
         self.conversations = conversations or Conversations()
-        self.reindexing = Reindexing(self)
+        self.reindexing = Reindexing(library, settings.reindex_role, self.is_owner)
 
     async def setup_hook(self) -> None:
         log.info("loading the index and the model")

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_render import UNEXPECTED_TEXT, problem_text, sources_pages
+from bot.discord_messages import UNEXPECTED_TEXT, problem_text
+from bot.discord_render import sources_pages
 from bot.discord_views import PagerView
 from retrieval.errors import RetrievalError
-
-if TYPE_CHECKING:
-    from bot.discord_app import NewsBot
+from retrieval.library import Library
 
 log = logging.getLogger("newsbot.discord")
 
@@ -98,8 +97,20 @@ class NewsTree(app_commands.CommandTree):
             log.warning("could not tell the user about the failure of /%s", command)
 
 
+class Host(Protocol):
+    """What the slash commands need of the bot (`bot.discord_app.NewsBot` is one)."""
+
+    library: Library
+
+    async def respond(
+        self, reply: Reply, asker: discord.abc.User, channel_id: int, text: str, *, afresh: bool = False
+    ) -> None: ...
+
+    async def reindex(self, interaction: discord.Interaction, full: bool) -> None: ...
+
+
 class NewsCog(commands.Cog):
-    def __init__(self, bot: NewsBot) -> None:
+    def __init__(self, bot: Host) -> None:
         self.bot = bot
 
     @app_commands.command(name="ask", description="Ask the news articles a question and get cited passages")

@@ -50,7 +50,9 @@ class UserCooldown:
     """
 
     def __init__(self, seconds: float, clock: Callable[[], float] | None = None) -> None:
-        from discord.ext.commands import CooldownMapping  # lazy: discord is a heavy import
+        from discord.ext.commands import (
+            CooldownMapping,  # lazy: discord is a heavy import
+        )
 
         self.seconds = seconds
         self._clock = clock

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import Awaitable, Callable
 
 import discord
 
 from bot.discord_commands import InteractionReply
-from bot.discord_render import (
+from bot.discord_messages import (
     problem_text,
     progress_text,
     rebuild_busy_text,
@@ -20,9 +20,7 @@ from bot.discord_render import (
 from corpus.errors import CorpusError
 from retrieval.build.pipeline import BuildReport
 from retrieval.errors import RetrievalError
-
-if TYPE_CHECKING:
-    from bot.discord_app import NewsBot
+from retrieval.library import Library
 
 log = logging.getLogger("newsbot.discord")
 
@@ -34,19 +32,23 @@ Show = Callable[[str], Awaitable[None]]
 class Reindexing:
     """Runs one rebuild at a time for the bot, and remembers who started the one running."""
 
-    def __init__(self, bot: NewsBot) -> None:
-        self.bot = bot
+    def __init__(
+        self, library: Library, reindex_role: str | None, is_owner: Callable[[discord.abc.User], Awaitable[bool]]
+    ) -> None:
+        self.library = library
+        self.reindex_role = reindex_role
+        self.is_owner = is_owner
         self.started_by: str | None = None
 
     async def may_reindex(self, user: discord.abc.User) -> bool:
-        if await self.bot.is_owner(user):
+        if await self.is_owner(user):
             return True
-        role = self.bot.settings.reindex_role
+        role = self.reindex_role
         return bool(role) and isinstance(user, discord.Member) and any(r.name == role for r in user.roles)
 
     async def run(self, interaction: discord.Interaction, full: bool) -> None:
         if not await self.may_reindex(interaction.user):
-            await InteractionReply(interaction).refuse(reindex_refused_text(self.bot.settings.reindex_role))
+            await InteractionReply(interaction).refuse(reindex_refused_text(self.reindex_role))
             return
         if self.started_by is not None:
             await InteractionReply(interaction).refuse(rebuild_busy_text(self.started_by))
@@ -74,7 +76,7 @@ class Reindexing:
 
         started = time.perf_counter()
         await show(progress_text(0, 0))
-        job = asyncio.ensure_future(asyncio.to_thread(self.bot.library.rebuild, full, progress))
+        job = asyncio.ensure_future(asyncio.to_thread(self.library.rebuild, full, progress))
         shown = progress_text(0, 0)
         while not (await asyncio.wait({job}, timeout=PROGRESS_INTERVAL))[0]:
             text = progress_text(*latest[0])

@@ -1,47 +1,42 @@
-"""What the Discord bot shows, as pure functions of `Answer`, `Source` and `BuildReport`.
+"""What the Discord bot shows for an answer and for `/sources`, as pure functions.
 
 Article text is untrusted: it may hold `@everyone`, role mentions, Markdown or control
 characters. Everything taken from an article or a user goes through `neutralise`, and through
-`escape_markdown` wherever Discord renders Markdown, before it is put into a message; and
-everything is cut to Discord's limits here
+`escape_markdown` wherever Discord renders Markdown (`bot.discord_safe_text`), before it is put
+into a message; and everything is cut to Discord's limits
 (https://discord.com/developers/docs/resources/message#embed-object-embed-limits), so the
 Discord layer never has to think about either.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from typing import Callable, Sequence
+from typing import Sequence
 
 import discord
 
-from bot.discord_conversations import CONVERSATION_MINUTES
-from retrieval.search.answer import Answer, Hit
-from retrieval.build.pipeline import BuildReport
+from bot.discord_safe_text import (
+    DESCRIPTION_LIMIT,
+    ELLIPSIS,
+    EMBED_TOTAL_LIMIT,
+    FIELD_VALUE_LIMIT,
+    TITLE_LIMIT,
+    cut_at_word,
+    escape_markdown,
+    fit,
+    neutralise,
+    safe_text,
+)
 from retrieval.library import Source
+from retrieval.search.answer import Answer, Hit
 
-MESSAGE_LIMIT = 2000
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-EMBED_TOTAL_LIMIT = 6000
 MAX_PASSAGES_PER_PAGE = 10  # Discord allows 25 fields; more than 10 passages is a wall of text.
 SOURCES_PER_PAGE = 10
-ELLIPSIS = "…"
 SEARCHED_LIMIT = 300  # a footer may hold 2048; what was searched is a hint, not the answer
 
 ANSWER_COLOUR = discord.Colour.blurple()
 NO_ANSWER_COLOUR = discord.Colour.light_grey()
 
-_ZWSP = "\u200b"
-_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
-_MARKDOWN_ANYWHERE = re.compile(r"([\\*_~|`\[\]>])")
-_MARKDOWN_LINE_START = re.compile(r"^( *)([-+#])", re.MULTILINE)
-_NUMBERED_LINE = re.compile(r"^( *\d+)\.(?=\s)", re.MULTILINE)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _BOLD_JOIN = re.compile(r"\*\* \*\*")
 
@@ -54,37 +49,6 @@ STOPWORDS = frozenset(
     those through to too under until up very was we were what when where which while who whom whose why
     will with would you your""".split()
 )
-
-
-def neutralise(text: str) -> str:
-    """Text that cannot ping, reorder the line or carry invisible control codes.
-
-    Kept over `discord.utils.escape_mentions`, which only breaks `@everyone`, `@here` and
-    `@<17-20 digit id>`: it leaves control characters, bidi overrides (U+202E turns the
-    rest of the line around), channel mentions `<#id>`, slash-command mentions `</cmd:id>`,
-    custom emoji and timestamps as they are. The bot also sends with
-    `AllowedMentions.none()`; this makes the text read as what it is, not just not ping.
-    """
-    text = text.replace("\t", " ").replace("\r", "")
-    text = _CONTROL.sub("", text).translate(_BIDI_CONTROLS)
-    text = _MASS_MENTION.sub(lambda m: f"@{_ZWSP}{m.group(1)}", text)
-    return text.replace("<", f"<{_ZWSP}")
-
-
-def escape_markdown(text: str) -> str:
-    """Backslash-escape everything Discord would read as formatting, links, mentions or emoji.
-
-    Kept over `discord.utils.escape_markdown`, which leaves `1. first` (a numbered list),
-    `]` and a `>` inside a line unescaped. It does one thing better: it leaves URLs whole,
-    where we escape their `_`; passages quote articles, which seldom hold bare URLs.
-    """
-    text = _MARKDOWN_ANYWHERE.sub(r"\\\1", text)
-    text = _MARKDOWN_LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
-    return _NUMBERED_LINE.sub(lambda m: f"{m.group(1)}\\.", text)
-
-
-def safe_text(text: str) -> str:
-    return escape_markdown(neutralise(text))
 
 
 def content_words(question: str) -> frozenset[str]:
@@ -127,38 +91,6 @@ def _word_key(word: str) -> str:
     """Casefolded, with a plural "s" dropped so "ambassadors" matches "ambassador"."""
     key = word.casefold()
     return key[:-1] if len(key) > 3 and key.endswith("s") and not key.endswith("ss") else key
-
-
-def cut_at_word(text: str, limit: int) -> str:
-    """`text` if it fits in `limit` characters, else its longest prefix ending at a word, plus "…"."""
-    if len(text) <= limit:
-        return text
-    room = max(limit - len(ELLIPSIS), 0)
-    head = text[: room + 1]
-    space = max(head.rfind(" "), head.rfind("\n"))
-    head = head[:space] if space > 0 else text[:room]
-    return head.rstrip(" \n,;:-–—") + ELLIPSIS
-
-
-def fit(text: str, render: Callable[[str], str], limit: int) -> str:
-    """`render` of the longest word-boundary cut of `text` whose rendering fits in `limit`.
-
-    Cutting the rendered Markdown itself could split an escape or a `**`; cutting the plain
-    text and rendering again cannot.
-    """
-    whole = render(text)
-    if len(whole) <= limit:
-        return whole
-    low, high = 0, len(text)
-    best = render(cut_at_word(text, 0))
-    while low <= high:
-        middle = (low + high) // 2
-        candidate = render(cut_at_word(text, middle))
-        if len(candidate) <= limit:
-            best, low = candidate, middle + 1
-        else:
-            high = middle - 1
-    return best[:limit]
 
 
 def answer_pages(answer: Answer, per_page: int) -> list[discord.Embed]:
@@ -263,65 +195,3 @@ def source_line(source: Source) -> str:
     return f"**{title}**\n{paragraphs}{date} · `{file_name}`"
 
 
-def progress_text(done: int, total: int) -> str:
-    if total <= 0:
-        return "⏳ Rebuilding the index…"
-    percent = math.floor(100 * done / total)
-    return f"⏳ Rebuilding the index… {done:,}/{total:,} passages embedded ({percent}%)"
-
-
-def rebuild_done_text(report: BuildReport, seconds: float) -> str:
-    lines = [f"✅ Index rebuilt in {seconds:.1f} s: {report.summary()}."]
-    if report.full_reason:
-        lines.append(f"Everything was embedded again because {report.full_reason}.")
-    if report.skipped:
-        lines.append("Skipped:")
-        lines.extend(f"• {safe_text(reason)}" for reason in report.skipped)
-    return cut_at_word("\n".join(lines), MESSAGE_LIMIT)
-
-
-def rebuild_busy_text(started_by: str) -> str:
-    return f"⏳ A rebuild started by {safe_text(started_by)} is already running; the new index is swapped in when it ends."
-
-
-def problem_text(message: str) -> str:
-    """A `RetrievalError` message (one lowercase line) as a reply."""
-    text = message.strip()
-    text = text[:1].upper() + text[1:]
-    return cut_at_word(f"⚠️ {safe_text(text)}", MESSAGE_LIMIT)
-
-
-def cooldown_text(retry_after: float) -> str:
-    seconds = max(1, math.ceil(retry_after))
-    return f"⏳ Please wait {seconds} second{'s' if seconds != 1 else ''} before asking another question."
-
-
-def reindex_refused_text(role: str) -> str:
-    if role:
-        return f"🔒 Only the bot's owner or members with the “{safe_text(role)}” role can rebuild the index."
-    return "🔒 Only the bot's owner can rebuild the index."
-
-
-def help_text(bot_name: str) -> str:
-    name = safe_text(bot_name)
-    return (
-        f"👋 Ask me about the news articles: mention me with a question, like "
-        f"“@{name} who summoned the ambassador?”, send me a direct message, or use `/ask`. "
-        "`/sources` lists the articles I have read.\n"
-        f"Follow-up questions (“why?”) continue your conversation here until you are quiet for "
-        f"{CONVERSATION_MINUTES} minutes; replying to one of my answers and mentioning me continues "
-        "that answer's conversation. "
-        f"To start afresh, say “@{name} new” (in a DM just “new”) or use `/ask` with `new: True`."
-    )
-
-
-AFRESH_TEXT = "🆕 Starting afresh: your next question here is not read as a follow-up to the earlier ones."
-NO_WORDS_TEXT = "🤔 I need a question in words, like “who summoned the ambassador?”."
-UNEXPECTED_TEXT = "💥 Something went wrong on my side; it has been logged. Please try again in a moment."
-NOT_YOUR_PAGES_TEXT = "These results belong to someone else's question: ask your own with `/ask`."
-SYNC_REFUSED_TEXT = "🔒 Only the bot's owner can sync the slash commands."
-
-
-def synced_text(count: int, guild_id: int | None) -> str:
-    where = f"to the test guild {guild_id}" if guild_id else "globally (they can take a few minutes to appear)"
-    return f"🔄 Synced {count} slash command{'s' if count != 1 else ''} {where}."

@@ -150,7 +150,7 @@ def test_cooldown_charges_a_question_asked_exactly_when_the_wait_ends():
 def test_neutralise_handles_what_discord_escape_mentions_leaves(text):
     import discord.utils
 
-    from bot.discord_render import neutralise
+    from bot.discord_safe_text import neutralise
 
     assert discord.utils.escape_mentions(text) == text
     safe = neutralise(text)
@@ -160,7 +160,7 @@ def test_neutralise_handles_what_discord_escape_mentions_leaves(text):
 def test_escape_markdown_escapes_a_numbered_list_that_discord_utils_leaves():
     import discord.utils
 
-    from bot.discord_render import escape_markdown
+    from bot.discord_safe_text import escape_markdown
 
     assert discord.utils.escape_markdown("1. first") == "1. first"
     assert escape_markdown("1. first") == "1\\. first"

@@ -5,23 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.discord_input import UserCooldown, has_words, is_command, plain_question
-from bot.discord_render import (
-    EMBED_TOTAL_LIMIT,
-    FIELD_VALUE_LIMIT,
-    answer_pages,
-    content_words,
-    cooldown_text,
-    cut_at_word,
-    escape_markdown,
-    fit,
-    highlight,
-    neutralise,
-    passage_value,
-    problem_text,
-    progress_text,
-    rebuild_done_text,
-    sources_pages,
-)
+from bot.discord_render import answer_pages, content_words, highlight, passage_value, sources_pages
+from bot.discord_safe_text import EMBED_TOTAL_LIMIT, FIELD_VALUE_LIMIT, cut_at_word, escape_markdown, fit, neutralise
+from bot.discord_messages import cooldown_text, problem_text, progress_text, rebuild_done_text
 from corpus.model import Paragraph
 from retrieval.search.answer import Answer, Hit
 from retrieval.build.pipeline import BuildReport
