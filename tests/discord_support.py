@@ -14,18 +14,19 @@ import numpy as np
 import simcord
 
 from bot.app import open_library
-from bot.config import Config
+from bot.config import Config, load_config
 from bot.discord_app import NewsBot
 from retrieval.search.answer import Answer
 from retrieval.search.conversation import Conversation
 from retrieval.library import Library
 from tests.conftest import SHIPPED_ARTICLES
 from tests.conftest import write_config as write_base_config
-from tests.fakes import HashingEmbedder, HashingTokenEmbedder
+from tests.fakes import FAKE_MODEL, HashingEmbedder, HashingTokenEmbedder
 from retrieval.embedding.choice import Embedders
 
 REAL_MODEL = "all-MiniLM-L6-v2"
 REINDEX_ROLE = "newsbot-admin"
+SUMMONED = "who summoned the ambassador?"  # the shipped articles answer it
 
 
 def write_config(root: Path, model: str, cooldown: float = 5.0, test_guild: int = 0, search: str = "") -> Path:
@@ -46,6 +47,19 @@ def fake_library(config: Config, embedder: HashingEmbedder | None = None) -> Lib
     library = open_library(config, embedder_factory=lambda: embedder)
     library.rebuild()
     return library
+
+
+def add_article(config: Config, name: str, text: str) -> None:
+    (config.corpus_dirs[0] / name).write_text(text, encoding="utf-8")
+
+
+def library_of_one_article(tmp_path: Path, name: str, text: str) -> tuple[Library, Config]:
+    """A fake-model library whose corpus is just this article, so it is always the top hit."""
+    config = load_config(write_config(tmp_path, FAKE_MODEL))
+    for shipped in config.corpus_dirs[0].iterdir():
+        shipped.unlink()
+    add_article(config, name, text)
+    return fake_library(config), config
 
 
 class RecordingLibrary(Library):
