@@ -10,38 +10,58 @@ from pathlib import Path
 
 import click
 
-from bot.cli_common import (
-    config_option,
-    ensure_index,
-    friendly_errors,
-    library_for,
-    rebuild,
-)
+from bot.cli_common import config_option, ensure_index, friendly_errors, library_for, rebuild
+from bot.config import load_config
 
 
 @click.command()
 @click.option("--full", is_flag=True, help="rebuild from scratch instead of updating")
+@click.option(
+    "--ray", "ray_address", metavar="ADDRESS",
+    help="embed on a Ray cluster: 'local' starts one on this machine, else an address for ray.init (needs newsbot[ray])",
+)
 @config_option
 @friendly_errors
-def index(full, config_path):
+def index(full, ray_address, config_path):
     """Build or update the index from the configured corpus folders."""
-    library = library_for(config_path)
-    report = rebuild(library, full, load=False)
+    library = library_for(config_path) if ray_address is None else _library_on_ray(config_path, ray_address)
+    try:
+        report = rebuild(library, full, load=False)
+    finally:
+        library.embedders.close()
     click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
 
 
+def _library_on_ray(config_path: Path | None, address: str):
+    from bot.app import open_library
+    from bot.config import load_config
+    from retrieval.embedding.ray_cluster import import_ray
+
+    import_ray(address)  # before the model is read: a missing Ray is said at once
+    return open_library(load_config(config_path), ray_address=address)
+
+
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
 @click.option("--replace", is_flag=True, help="replace a different article of the same name in the corpus")
 @config_option
 @friendly_errors
-def add(paths, replace, config_path):
-    """Copy article files (or folders of them) into the corpus and update the index."""
+def add(sources, replace, config_path):
+    """Add article files, folders of them or web pages (http:// or https:// URLs) and update the index."""
     from corpus.edits import corpus_edit
     from corpus.importing import plan_import
 
+    config = load_config(config_path)
     library = library_for(config_path)
-    placements = plan_import(paths, library.corpus_dirs, library.rules, replace)
+    urls = [source for source in sources if _is_web_address(source)]
+    paths = [Path(source) for source in sources if not _is_web_address(source)]
+    placements = plan_import(paths, library.corpus_dirs, library.rules, replace) if paths else []
+    if urls:
+        from corpus.web.adding import plan_web_import
+        from corpus.web.fetching import Fetcher
+
+        fetcher = Fetcher(config.feeds.fetch_policy())
+        placements += plan_web_import(urls, library.corpus_dirs, fetcher, library.rules, replace)
     with corpus_edit() as edit:  # undone if the index update fails
         for placement in placements:
             if placement.changes_corpus:
@@ -50,6 +70,11 @@ def add(paths, replace, config_path):
     for placement in placements:
         click.echo(placement.describe(), err=True)
     click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
+
+
+def _is_web_address(source: str) -> bool:
+    """http(s) URLs are fetched; anything else with a scheme (ftp:, file:) is refused there by name."""
+    return "://" in source and not Path(source).exists()
 
 
 @click.command()

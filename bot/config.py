@@ -39,6 +39,18 @@ class DiscordSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    file: Path  # the followed feeds (`newsbot feeds`), kept beside config.toml: the index is disposable
+    update_minutes: int  # the Discord bot's feed update interval; 0 = off
+    allow_private_addresses: bool  # fetch from this machine or the local network (off: a feed cannot point inside)
+
+    def fetch_policy(self):
+        from corpus.web.fetching import FetchPolicy
+
+        return FetchPolicy(allow_private_addresses=self.allow_private_addresses)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     corpus_dirs: tuple[Path, ...]
@@ -52,6 +64,7 @@ class Config:
     max_question_chars: int
     paragraphs: ParagraphRules
     discord: DiscordSettings
+    feeds: FeedSettings
 
 
 # section -> key -> (type, default)
@@ -76,6 +89,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "reindex_role": (str, "newsbot-admin"),
         "cooldown_seconds": (float, 5.0),
     },
+    "feeds": {"file": (str, "feeds.json"), "update_minutes": (int, 0), "allow_private_addresses": (bool, False)},
 }
 
 
@@ -86,9 +100,9 @@ _RANGES = (
     ("search", "min_relevance", 0.0, 1.0), ("search", "show_relevance", 0.0, 1.0),
     ("search", "min_score", -1.0, 1.0), ("search", "min_token_score", 0.0, 1.0),
     ("paragraphs", "min_chars", 1, None), ("paragraphs", "overlap_sentences", 0, None),
-    ("discord", "cooldown_seconds", 0, None),
+    ("discord", "cooldown_seconds", 0, None), ("feeds", "update_minutes", 0, None),
 )
-_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a list"}
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a list", bool: "true or false"}
 
 
 def default_config_path() -> Path:
@@ -137,6 +151,11 @@ def load_config(path: Path | None = None) -> Config:
         max_question_chars=values["search"]["max_question_chars"],
         paragraphs=ParagraphRules(**values["paragraphs"], max_article_bytes=values["corpus"]["max_article_bytes"]),
         discord=DiscordSettings(**values["discord"]),
+        feeds=FeedSettings(
+            file=_resolve(base, values["feeds"]["file"]),
+            update_minutes=values["feeds"]["update_minutes"],
+            allow_private_addresses=values["feeds"]["allow_private_addresses"],
+        ),
     )
 
 

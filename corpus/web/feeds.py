@@ -136,6 +136,8 @@ def parse_feed(fetched: Fetched, max_entries: int) -> ParsedFeed:
         response_headers={"content-type": _header_type(fetched), "content-location": fetched.final_url},
     )
     problem = _xml_problem(parsed)
+    if not parsed.entries and _is_web_page(fetched):
+        raise FetchError(fetched.url, "a web page, not an RSS or Atom feed; give the address of the site's feed")
     if not parsed.entries and (problem or not parsed.version):
         why = f"malformed XML ({problem})" if problem else "not an RSS or Atom feed"
         raise FetchError(fetched.url, f"{why}; check the address, or tell the site")
@@ -174,6 +176,11 @@ def _xml_problem(parsed) -> str | None:
     if not parsed.get("bozo") or not isinstance(error, SAXParseException):
         return None
     return f"{error.getMessage()} at line {error.getLineNumber()}"
+
+
+def _is_web_page(fetched: Fetched) -> bool:
+    start = fetched.body[:512].lstrip().lower()
+    return fetched.media_type in ("text/html", "application/xhtml+xml") or start.startswith((b"<!doctype html", b"<html"))
 
 
 def _header_type(fetched: Fetched) -> str:

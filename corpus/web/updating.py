@@ -18,15 +18,18 @@ time (`UpdateLimits`); whatever a limit cut is named in the report and comes nex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from corpus.errors import CorpusError
 from corpus.importing import corpus_files
 from corpus.web.feeds import FEED_ACCEPT, FeedEntry, FeedRegistry, FollowedFeed, parse_feed
 from corpus.web.fetching import Fetcher, FetchError, FetchPolicy, OutOfTime
 from corpus.web.pages import WebArticle, article_from_feed_content, content_key, fetch_article, normalised_url
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -183,3 +186,21 @@ def _entry_article(entry: FeedEntry, fetcher: Fetcher, rules, run: _Run) -> WebA
             return article
     run.errors.append(str(failure))
     return None
+
+
+def store_updates(report: UpdateReport, registry: FeedRegistry, corpus_dir: Path, take_in: Callable[[], T]) -> T | None:
+    """Write the report's articles into `corpus_dir` and call `take_in` (the index rebuild);
+    if it fails, every file is taken out again (`corpus_edit`) and nothing is marked seen.
+    Then the registry remembers the entries dealt with. Returns what `take_in` returned, or
+    None when there was nothing new to take in."""
+    from corpus.edits import corpus_edit
+
+    taken = None
+    if report.articles:
+        with corpus_edit() as edit:
+            for article in report.articles:
+                edit.write(corpus_dir / article.name, article.data)
+            taken = take_in()
+    registry.mark_seen(report.seen, report.titles)
+    registry.save()
+    return taken

@@ -126,5 +126,10 @@ def test_a_feed_broken_part_way_is_used_and_named_as_malformed():
 
 
 def test_a_web_page_is_not_taken_for_a_feed():
-    with pytest.raises(FetchError, match="not an RSS or Atom feed"):
-        parse_feed(_fetched(b"<html><body><p>Welcome</p></body></html>", "text/html"), 10)
+    with pytest.raises(FetchError, match="a web page, not an RSS or Atom feed; give the address of the site's feed"):
+        parse_feed(_fetched(b"<!DOCTYPE html><html><body><p>Welcome</p></body></html>", "text/html"), 10)
+
+
+def test_a_document_that_is_no_feed_is_named_so():
+    with pytest.raises(FetchError, match="not an RSS or Atom feed; check the address"):
+        parse_feed(_fetched(b"<?xml version='1.0'?><note><to>x</to></note>", "application/xml"), 10)

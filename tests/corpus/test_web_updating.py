@@ -1,7 +1,7 @@
 """The update step against a loopback site: new entries stored, duplicates and failures reported.
 
-`_commit` does what the CLI does after `collect_updates`: write the articles through
-`corpus_edit`, then mark the entries seen. No index is built here; the CLI's tests do that.
+`_commit` does what the CLI does after `collect_updates` (`store_updates`), with no index to
+take the articles in; the CLI's tests build one.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from corpus.edits import corpus_edit
 from corpus.loader import read_article, scan
 from corpus.paragraphs import ParagraphRules
 from corpus.web.feeds import FeedRegistry
 from corpus.web.pages import stored_name
-from corpus.web.updating import UpdateLimits, UpdateReport, collect_updates
+from corpus.web.updating import UpdateLimits, UpdateReport, collect_updates, store_updates
 from tests.corpus.pages_html import rss, story, story_page
 from tests.corpus.web_server import Route
 
@@ -50,11 +49,7 @@ def _update(registry, corpus, policy, **limits) -> UpdateReport:
 
 
 def _commit(report: UpdateReport, registry: FeedRegistry, corpus: Path) -> None:
-    with corpus_edit() as edit:
-        for article in report.articles:
-            edit.write(corpus / article.name, article.data)
-    registry.mark_seen(report.seen, report.titles)
-    registry.save()
+    store_updates(report, registry, corpus, lambda: None)
 
 
 def test_new_entries_become_articles_with_title_date_and_source(web, policy, registry, corpus):
@@ -165,3 +160,17 @@ def test_feeds_past_the_time_limit_are_named_not_visited(web, policy, registry, 
     report = _update(registry, corpus, policy, time_limit=0)
     assert report.errors == (f"{web.url('/feed')}: not visited: the update's time limit (0 s) was reached",)
     assert web.requests == []
+
+
+def test_a_failed_index_update_takes_the_articles_out_and_marks_nothing_seen(web, policy, registry, corpus):
+    _follow(web, registry, "/feed", [("Storm", _serve_story(web, "/storm", "Storm", "storm"))])
+    report = _update(registry, corpus, policy)
+
+    def failing_rebuild():
+        assert len(list(corpus.iterdir())) == 1  # the article is there while the index takes it in
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        store_updates(report, registry, corpus, failing_rebuild)
+    assert list(corpus.iterdir()) == [] and registry.feeds[0].seen == ()
+    assert len(_update(registry, corpus, policy).articles) == 1  # tried again next time
