@@ -12,13 +12,21 @@ from retrieval.library import Library
 from retrieval.search.settings import SearchSettings
 
 
-def choose_embedders(config: Config) -> Embedders:
-    """The models config.toml names, as `retrieval.embedding.choice` picks them (tests swap this)."""
-    return choose(config.index_dir, config.model, warn=lambda line: print(line, file=sys.stderr))
+def choose_embedders(config: Config, ray_address: str | None = None) -> Embedders:
+    """The models config.toml names, as `retrieval.embedding.choice` picks them (tests swap this);
+    with `ray_address`, the build model runs on that Ray cluster."""
+    return choose(config.index_dir, config.model, warn=lambda line: print(line, file=sys.stderr), ray_address=ray_address)
 
 
-def open_library(config: Config, embedder_factory: Callable[[], Embedder] | None = None) -> Library:
-    """`embedder_factory`, when given (tests), serves both questions and builds."""
+def open_library(
+    config: Config, embedder_factory: Callable[[], Embedder] | None = None, ray_address: str | None = None
+) -> Library:
+    """`embedder_factory`, when given (tests), serves both questions and builds; `ray_address`
+    (`newsbot index --ray`) puts builds on a Ray cluster. Close its `embedders` after."""
+    if embedder_factory:
+        embedders = Embedders.one(embedder_factory)
+    else:
+        embedders = choose_embedders(config, ray_address) if ray_address else choose_embedders(config)
     return Library(
         corpus_dirs=config.corpus_dirs,
         index_dir=config.index_dir,
@@ -31,6 +39,6 @@ def open_library(config: Config, embedder_factory: Callable[[], Embedder] | None
             min_token_score=config.min_token_score,
             max_question_chars=config.max_question_chars,
         ),
-        embedders=Embedders.one(embedder_factory) if embedder_factory else choose_embedders(config),
+        embedders=embedders,
         model_name=config.model,
     )

@@ -16,7 +16,9 @@ import numpy as np
 
 from corpus.model import Paragraph
 from corpus.sentences import sentence_spans
+from retrieval.embedding.chunked import TextFailed, embed_chunks
 from retrieval.embedding.embedder import Embedder, supports_tokens
+from retrieval.errors import RetrievalError
 from retrieval.index import store
 from retrieval.index.token_store import QuantisedTokens
 
@@ -103,8 +105,9 @@ def _embed_block(block: list[list[Paragraph]], embedder: Embedder, report: Calla
     windows = [(i, span) for i, passage in enumerate(passages) for span in sentence_windows(passage.text)]
     window_texts = [passages[i].text[s:e] for i, (s, e) in windows]
     with_tokens = supports_tokens(embedder)
-    passage_vectors, passage_tokens = _embed_chunks([p.text for p in passages], embedder, with_tokens, report)
-    window_vectors, _ = _embed_chunks(window_texts, embedder, False, report)
+    owners = [passage.article for passage in passages]
+    passage_vectors, passage_tokens = _embed_chunks([p.text for p in passages], owners, embedder, with_tokens, report)
+    window_vectors, _ = _embed_chunks(window_texts, [owners[i] for i, _ in windows], embedder, False, report)
     windows_of: dict[int, list[int]] = {}
     for w, (i, _) in enumerate(windows):
         windows_of.setdefault(i, []).append(w)
@@ -125,21 +128,24 @@ def _embed_block(block: list[list[Paragraph]], embedder: Embedder, report: Calla
     return built
 
 
-def _embed_chunks(texts: list[str], embedder: Embedder, with_tokens: bool, report: Callable[[int], None]):
-    """Embed longest first, so each batch pads little; results come back in input order."""
+def _embed_chunks(texts: list[str], articles: list[str], embedder: Embedder, with_tokens: bool, report: Callable[[int], None]):
+    """Embed longest first, so each batch pads little; results come back in input order.
+
+    Chunks go through `embed_chunks`, so a pool of workers (`newsbot index --ray`) keeps
+    several in flight. `articles[i]` names the article of `texts[i]` when one cannot be embedded.
+    """
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     vectors: list[np.ndarray | None] = [None] * len(texts)
     tokens: list[QuantisedTokens | None] = [None] * len(texts)
-    for start in range(0, len(order), EMBED_CHUNK):
-        rows = order[start : start + EMBED_CHUNK]
-        chunk = [texts[i] for i in rows]
-        if with_tokens:
-            chunk_vectors, chunk_tokens = embedder.embed_with_tokens(chunk)  # type: ignore[attr-defined]
-            for row, token_vectors in zip(rows, chunk_tokens):
+    chunks = [order[start : start + EMBED_CHUNK] for start in range(0, len(order), EMBED_CHUNK)]
+    results = embed_chunks(embedder, [[texts[i] for i in rows] for rows in chunks], with_tokens)
+    try:
+        for rows, (chunk_vectors, chunk_tokens) in zip(chunks, results):
+            for row, token_vectors in zip(rows, chunk_tokens or ()):
                 tokens[row] = QuantisedTokens.of(token_vectors)
-        else:
-            chunk_vectors = embedder.embed_batch(chunk)
-        for row, vector in zip(rows, np.asarray(chunk_vectors, dtype=np.float32)):
-            vectors[row] = vector
-        report(len(chunk))
+            for row, vector in zip(rows, np.asarray(chunk_vectors, dtype=np.float32)):
+                vectors[row] = vector
+            report(len(rows))
+    except TextFailed as failed:
+        raise RetrievalError(f"cannot embed article {articles[order[failed.index]]}: {failed.reason}") from None
     return vectors, tokens if with_tokens else []

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from retrieval.embedding.embedder import Embedder
+from retrieval.errors import RetrievalError
 
 Warn = Callable[[str], None]
 
@@ -43,6 +44,14 @@ class Embedders:
     def for_building(self) -> Embedder:
         return self._get("building")
 
+    def close(self) -> None:
+        """Let go of what a loaded model holds outside this process (a Ray pool: `ray_cluster`)."""
+        with self._lock:
+            for model in self._loaded.values():
+                close = getattr(model, "close", None)
+                if callable(close):
+                    close()
+
     def _get(self, role: str) -> Embedder:
         with self._lock:
             if role not in self._loaded:
@@ -50,8 +59,9 @@ class Embedders:
             return self._loaded[role]
 
 
-def choose(index_dir: Path, model: str, warn: Warn) -> Embedders:
-    """The embedders for `model` with the index in `index_dir`; `warn` hears about fallbacks."""
+def choose(index_dir: Path, model: str, warn: Warn, ray_address: str | None = None) -> Embedders:
+    """The embedders for `model` with the index in `index_dir`; `warn` hears about fallbacks.
+    With `ray_address`, builds embed on that Ray cluster (`ray_cluster`); questions stay here."""
     full_model = _once(lambda: _full_model_with_export(index_dir, model, warn))
 
     def for_questions() -> Embedder:
@@ -73,8 +83,18 @@ def choose(index_dir: Path, model: str, warn: Warn) -> Embedders:
                 return full
         return DeferredEmbedder(model, lambda: load_build_embedder(index_dir, model))
 
+    def on_ray() -> Embedder:
+        from retrieval.embedding.onnx_folder import has_export
+        from retrieval.embedding.ray_cluster import onnx_on_ray
+
+        if not has_export(index_dir, model):
+            building()  # sentence-transformers makes the export the workers load
+            if not has_export(index_dir, model):
+                raise RetrievalError(f"--ray sends the ONNX export of '{model}' to the workers, and it could not be made")
+        return onnx_on_ray(ray_address, index_dir, model)
+
     building = _once(for_building)
-    return Embedders(for_questions, building)
+    return Embedders(for_questions, building if ray_address is None else _once(on_ray))
 
 
 def _full_model_with_export(index_dir: Path, model: str, warn: Warn) -> Embedder:
