@@ -21,7 +21,7 @@ import discord
 from discord.ext import commands
 
 from bot.app import open_library
-from bot.config import Config, DiscordSettings
+from bot.config import Config, DiscordSettings, FeedSettings
 from bot.discord_commands import MessageReply, NewsCog, NewsTree, Reply
 from bot.discord_conversations import Conversations
 from bot.discord_input import (
@@ -84,6 +84,7 @@ class NewsBot(commands.Bot):
         sync_commands: bool = False,
         owner_ids: set[int] | None = None,
         conversations: Conversations | None = None,
+        feeds: FeedSettings | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -100,11 +101,16 @@ class NewsBot(commands.Bot):
         self.cooldown = UserCooldown(settings.cooldown_seconds)
         self.conversations = conversations or Conversations()
         self.reindexing = Reindexing(library, settings.reindex_role, self.is_owner)
+        self.feed_settings = feeds  # None: no /feeds commands, no scheduled update
 
     async def setup_hook(self) -> None:
         log.info("loading the index and the model")
         await asyncio.to_thread(_warm_up, self.library)
         await self.add_cog(NewsCog(self))
+        if self.feed_settings is not None:
+            from bot.discord_feeds import FeedFollowing, FeedsCog
+
+            await self.add_cog(FeedsCog(self, FeedFollowing(self.feed_settings, self.reindexing)))
         if self.sync_on_start:
             count, guild_id = await self.sync_commands()
             log.info(synced_text(count, guild_id))
@@ -265,7 +271,7 @@ def run_discord(config: Config, sync: bool) -> int:
     if not library.has_index():
         return _fail(f"no index in {config.index_dir}: run `newsbot index`")
     setup_logging()
-    bot = NewsBot(library, config.discord, top_k=config.top_k, sync_commands=sync)
+    bot = NewsBot(library, config.discord, top_k=config.top_k, sync_commands=sync, feeds=config.feeds)
     try:
         asyncio.run(serve(bot, token))
     except discord.LoginFailure:

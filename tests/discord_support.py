@@ -148,13 +148,17 @@ class World:
         return reply
 
 
-def make_bot(library: Library, config: Config, sync: bool = True) -> NewsBot:
-    return NewsBot(library, config.discord, top_k=config.top_k, sync_commands=sync)
+def make_bot(library: Library, config: Config, sync: bool = True, follow_feeds: bool = False) -> NewsBot:
+    """The bot as `run_discord` makes it; `follow_feeds` adds /feeds and the scheduled update."""
+    feeds = config.feeds if follow_feeds else None
+    return NewsBot(library, config.discord, top_k=config.top_k, sync_commands=sync, feeds=feeds)
 
 
 @asynccontextmanager
-async def running(library: Library, config: Config, sync: bool = True, **options) -> AsyncIterator[World]:
-    bot = make_bot(library, config, sync=sync)
+async def running(
+    library: Library, config: Config, sync: bool = True, follow_feeds: bool = False, **options
+) -> AsyncIterator[World]:
+    bot = make_bot(library, config, sync=sync, follow_feeds=follow_feeds)
     async with simcord.run(bot, **options) as env:
         guild = env.create_guild("Newsroom", id=config.discord.test_guild or None)
         channel = guild.create_text_channel("news")
