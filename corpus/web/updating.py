@@ -191,7 +191,8 @@ def _entry_article(entry: FeedEntry, fetcher: Fetcher, rules, run: _Run) -> WebA
 def store_updates(report: UpdateReport, registry: FeedRegistry, corpus_dir: Path, take_in: Callable[[], T]) -> T | None:
     """Write the report's articles into `corpus_dir` and call `take_in` (the index rebuild);
     if it fails, every file is taken out again (`corpus_edit`) and nothing is marked seen.
-    Then the registry remembers the entries dealt with. Returns what `take_in` returned, or
+    Then the registry remembers the entries dealt with, read again from its file first so that
+    a feed added or removed meanwhile (`newsbot feeds` while the bot updates) is kept. Returns what `take_in` returned, or
     None when there was nothing new to take in."""
     from corpus.edits import corpus_edit
 
@@ -201,6 +202,8 @@ def store_updates(report: UpdateReport, registry: FeedRegistry, corpus_dir: Path
             for article in report.articles:
                 edit.write(corpus_dir / article.name, article.data)
             taken = take_in()
-    registry.mark_seen(report.seen, report.titles)
-    registry.save()
+    latest = FeedRegistry.load(registry.path)  # feeds followed or dropped while this update ran stay so
+    latest.mark_seen(report.seen, report.titles)
+    latest.save()
+    registry.feeds = latest.feeds
     return taken

@@ -41,6 +41,7 @@ def _serve_story(web, path: str, title: str, topic: str) -> str:
 def _follow(web, registry: FeedRegistry, path: str, items: list[tuple[str, str]], **kwargs) -> str:
     web.routes[path] = Route(rss("Loopback Daily", items, **kwargs), content_type="application/rss+xml")
     registry.add(web.url(path))
+    registry.save()  # as `newsbot feeds add` does
     return web.url(path)
 
 
@@ -65,8 +66,9 @@ def test_new_entries_become_articles_with_title_date_and_source(web, policy, reg
 
 def test_nothing_is_written_by_the_update_itself(web, policy, registry, corpus):
     _follow(web, registry, "/feed", [("Storm", _serve_story(web, "/storm", "Storm", "storm"))])
+    saved = registry.path.read_bytes()
     _update(registry, corpus, policy)
-    assert list(corpus.iterdir()) == [] and not registry.path.exists()
+    assert list(corpus.iterdir()) == [] and registry.path.read_bytes() == saved
 
 
 def test_the_same_story_under_two_addresses_is_stored_once(web, policy, registry, corpus):
@@ -112,7 +114,7 @@ def test_a_removed_article_does_not_come_back_while_its_feed_lists_it(web, polic
 
 
 def test_failing_feeds_are_named_and_the_others_still_update(web, policy, registry, corpus):
-    registry.add(web.url("/missing-feed"))  # 404
+    registry.add(web.url("/missing-feed"))  # 404, saved by _follow below
     web.routes["/broken-feed"] = Route(b"<?xml version='1.0'?><rss><channel><title>x</ti", content_type="application/rss+xml")
     registry.add(web.url("/broken-feed"))
     web.routes["/slow-feed"] = Route(b"", delay=5)
@@ -174,3 +176,13 @@ def test_a_failed_index_update_takes_the_articles_out_and_marks_nothing_seen(web
         store_updates(report, registry, corpus, failing_rebuild)
     assert list(corpus.iterdir()) == [] and registry.feeds[0].seen == ()
     assert len(_update(registry, corpus, policy).articles) == 1  # tried again next time
+
+
+def test_a_feed_followed_while_an_update_ran_is_kept(web, policy, registry, corpus):
+    _follow(web, registry, "/feed", [("Storm", _serve_story(web, "/storm", "Storm", "storm"))])
+    report = _update(registry, corpus, policy)
+    meanwhile = FeedRegistry.load(registry.path)
+    meanwhile.add("https://example.com/rss")
+    meanwhile.save()
+    _commit(report, registry, corpus)
+    assert [feed.url for feed in FeedRegistry.load(registry.path).feeds] == [web.url("/feed"), "https://example.com/rss"]
