@@ -21,8 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.bench_core import run_timed
-from benchmarks.bench_update import RESULTS, StandInEmbedder, write_config
+from benchmarks.bench_update import StandInEmbedder, write_config
+from benchmarks.measuring import run_timed
+from benchmarks.paths import RESULTS
 from benchmarks.synthetic_corpus import generate
 
 FILE_KINDS = {  # a segment's files, grouped for the size columns

@@ -5,7 +5,7 @@ corpora. At 100,000 or a million paragraphs what the user waits for also include
 every document, the token rerank and the passage reads, so this times `Library.ask`, the
 call every face makes, in one warm process with newsbot's thread settings. Before each
 pass over the questions the model's single-thread encode of one question is timed in a
-helper process (`bench_scale.EncodeClock`), and each pass's p50/p99 is divided by it: the
+helper process (`encode_clock.EncodeClock`), and each pass's p50/p99 is divided by it: the
 machine is shared, so only ratios taken together mean much. Three cold `newsbot ask`
 processes are timed as well.
 
@@ -25,8 +25,14 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.bench_scale import QUESTIONS, EncodeClock, memory_kib
-from benchmarks.bench_update import MODEL, REPO, RESULTS, copy_export, timed
+from retrieval.embedding.threads import configure_threads
+
+configure_threads()  # before numpy loads (through bench_update): its BLAS threads read it once
+
+from benchmarks.bench_update import MODEL, copy_export  # noqa: E402
+from benchmarks.encode_clock import EncodeClock  # noqa: E402
+from benchmarks.measuring import memory_kib, timed  # noqa: E402
+from benchmarks.paths import REPO, RESULTS, shipped_questions  # noqa: E402
 
 
 def percentile_ms(times: list[float], share: float) -> float:
@@ -89,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     config = load_config(args.config)
     if config.model == MODEL and config.index_dir.resolve() != (REPO / "index").resolve():
         copy_export(config.index_dir)
-    questions = [json.loads(line)["q"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = shipped_questions()
     clock = EncodeClock(args.encode)
     try:
         result = {"cores": os.cpu_count(), "questions": len(questions), **warm_passes(args.config, questions, args.repeats, clock)}

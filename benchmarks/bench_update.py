@@ -21,7 +21,6 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 import zlib
@@ -29,10 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.measuring import timed
+from benchmarks.paths import REPO, RESULTS
 from benchmarks.synthetic_corpus import generate, make_paragraph, make_title, sentence_pool
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "benchmarks" / "results"
 MODEL = "all-MiniLM-L6-v2"
 VOCABULARY = 30_522  # MiniLM's word-piece vocabulary: the stand-in's ids stay within it
 
@@ -101,16 +100,6 @@ def new_article(folder: Path, number: int, rng: random.Random, pool: list[str]) 
     path = folder / f"added_{number:03d}_{rng.randrange(10**9)}.txt"
     path.write_text("\n\n".join([make_title(rng, pool), *body]) + "\n", encoding="utf-8")
     return path
-
-
-def timed(command: list[str]) -> tuple[float, str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{done.stderr}")
-    return seconds, done.stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> None:
