@@ -29,16 +29,25 @@ _CHUNK = 64 * 1024
 
 
 class FetchError(CorpusError):
-    """One address could not be fetched; `str()` is the one-line message, naming it."""
+    """One address could not be fetched; `str()` is the one-line message, naming it.
 
-    def __init__(self, url: str, reason: str) -> None:
+    `transient` says the same fetch may work later (no answer, a server error, the run's time
+    limit), as opposed to failing for good (gone, forbidden, not a page), so a feed update
+    knows which entries to try again.
+    """
+
+    def __init__(self, url: str, reason: str, transient: bool = False) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
+        self.transient = transient
 
 
 class OutOfTime(FetchError):
     """The run's time limit came before this fetch; nothing was asked of the site."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason, transient=True)
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,7 @@ class Fetcher:
         media_type, charset = _content_type(headers.get("Content-Type", ""))
         try:
             if not 200 <= status < 300:
-                raise FetchError(url, status_reason(status, response.reason))
+                raise FetchError(url, status_reason(status, response.reason), transient=_busy(status))
             if html_only and media_type and media_type not in HTML_TYPES:
                 raise FetchError(url, f"{media_type}, not a web page (text/html); not stored")
             body = self._read_capped(response, url, self.policy.max_bytes, headers)
@@ -172,7 +181,7 @@ class Fetcher:
                 timeout=timeout,
             )
         except urllib3.exceptions.HTTPError as exc:
-            raise FetchError(asked, network_reason(exc, self.policy)) from None
+            raise FetchError(asked, network_reason(exc, self.policy), transient=True) from None
         finally:
             self._last_request[origin] = self.clock()
         return response.status, response.headers, response
@@ -193,9 +202,9 @@ class Fetcher:
                         return b"".join(chunks)[:limit]
                     raise FetchError(url, f"over the {limit:,}-byte limit; stopped reading")
                 if self.clock() - started > self.policy.total_timeout:
-                    raise FetchError(url, f"took over {self.policy.total_timeout:g} s to download; stopped")
+                    raise FetchError(url, f"took over {self.policy.total_timeout:g} s to download; stopped", transient=True)
         except urllib3.exceptions.HTTPError as exc:
-            raise FetchError(url, network_reason(exc, self.policy)) from None
+            raise FetchError(url, network_reason(exc, self.policy), transient=True) from None
         return b"".join(chunks)
 
     def _wait_turn(self, origin: str, asked: str) -> None:
@@ -227,9 +236,10 @@ class Fetcher:
             self._robots[origin] = self._load_robots(origin)
         rules = self._robots[origin]
         if isinstance(rules, FetchError):
-            raise FetchError(asked, rules.reason)
+            raise FetchError(asked, rules.reason, transient=True)
         if not rules.can_fetch(url, ROBOTS_AGENT):
-            raise FetchError(asked, f"{origin}/robots.txt forbids newsbot to fetch {url}; not fetched")
+            where = "it" if url == asked else url
+            raise FetchError(asked, f"{origin}/robots.txt forbids newsbot to fetch {where}; not fetched")
 
     def _load_robots(self, origin: str):
         """The host's rules. As RFC 9309 says: a 4xx answer means no rules (fetch anything);
@@ -262,6 +272,10 @@ class Fetcher:
         except FetchError as exc:
             return FetchError(robots_url, f"robots.txt unreadable ({exc.reason}), so nothing is fetched from {origin} this run")
         return Protego.parse(body.decode("utf-8", errors="replace"))
+
+
+def _busy(status: int) -> bool:
+    return status in (408, 429) or status >= 500
 
 
 def _origin(url: str) -> str:

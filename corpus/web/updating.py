@@ -10,7 +10,9 @@ article's front matter) or its text (`pages.content_key`: the same story re-publ
 another address). When an entry's page cannot be fetched (gone, forbidden by robots.txt, not
 HTML, too big) and the feed carries the entry's full content, that copy is stored instead:
 the publisher offered it for syndication, and a teaser `summary` is never used. An entry that
-fails both ways is reported and not marked seen, so the next update tries it again.
+fails both ways is reported; if it failed for good (gone, forbidden by robots.txt, not HTML,
+no article text) it is marked seen and not fetched again, and if it may work later (no
+answer, a server error, the time limit) the next update tries it again.
 
 Everything is bounded: entries per feed, new articles per update, and the whole update's
 time (`UpdateLimits`); whatever a limit cut is named in the report and comes next time.
@@ -155,7 +157,9 @@ def _update_feed(feed: FollowedFeed, fetcher: Fetcher, rules, run: _Run) -> None
         stored = run.known.urls.get(address)
         if stored is None:
             article = _entry_article(entry, fetcher, rules, run)
-            if article is None:
+            if isinstance(article, FetchError):
+                if not article.transient:  # reported once, not fetched again every update
+                    run.seen.setdefault(feed.url, []).append(address)
                 continue
             stored = run.known.holding(article)
             if stored is None:
@@ -166,14 +170,16 @@ def _update_feed(feed: FollowedFeed, fetcher: Fetcher, rules, run: _Run) -> None
         run.seen.setdefault(feed.url, []).append(address)
 
 
-def _entry_article(entry: FeedEntry, fetcher: Fetcher, rules, run: _Run) -> WebArticle | None:
-    """The entry's page as an article, or the feed's own copy if the page fails; None (and
-    the reason reported) if neither gives one. An unexpected error in extraction is reported
-    like a failed fetch: one bad page must not end the update."""
+def _entry_article(entry: FeedEntry, fetcher: Fetcher, rules, run: _Run) -> WebArticle | FetchError:
+    """The entry's page as an article, or the feed's own copy if the page fails; the failure
+    (reported) if neither gives one. An unexpected error in extraction is reported like a
+    failed fetch: one bad page must not end the update."""
     try:
         return fetch_article(fetcher, entry.url, rules, date=entry.date, title=entry.title)
-    except CorpusError as exc:
+    except FetchError as exc:
         failure = exc
+    except CorpusError as exc:
+        failure = FetchError(entry.url, str(exc))
     except Exception as exc:
         failure = FetchError(entry.url, f"could not be read ({type(exc).__name__}: {exc})")
     if entry.content and not isinstance(failure, OutOfTime):
@@ -185,15 +191,15 @@ def _entry_article(entry: FeedEntry, fetcher: Fetcher, rules, run: _Run) -> WebA
             run.notes.append(f"{failure}; stored the feed's own copy of the entry instead")
             return article
     run.errors.append(str(failure))
-    return None
+    return failure
 
 
 def store_updates(report: UpdateReport, registry: FeedRegistry, corpus_dir: Path, take_in: Callable[[], T]) -> T | None:
     """Write the report's articles into `corpus_dir` and call `take_in` (the index rebuild);
     if it fails, every file is taken out again (`corpus_edit`) and nothing is marked seen.
-    Then the registry remembers the entries dealt with, read again from its file first so that
-    a feed added or removed meanwhile (`newsbot feeds` while the bot updates) is kept. Returns what `take_in` returned, or
-    None when there was nothing new to take in."""
+    Then the registry remembers the entries dealt with, read again from its file first so
+    that a feed added or removed meanwhile (`newsbot feeds` while the bot updates) is kept.
+    Returns what `take_in` returned, or None when there was nothing new to take in."""
     from corpus.edits import corpus_edit
 
     taken = None

@@ -35,12 +35,20 @@ def test_a_404_is_one_line_naming_the_address(web, policy):
     assert message.startswith(f"{url}: HTTP 404") and "\n" not in message
 
 
+@pytest.mark.parametrize(("status", "transient"), [(404, False), (410, False), (403, False), (429, True), (503, True)])
+def test_an_error_status_says_whether_trying_later_may_help(web, policy, status, transient):
+    web.routes["/a"] = Route(b"no", status=status, content_type="text/plain")
+    with pytest.raises(FetchError) as failure:
+        Fetcher(policy).get(web.url("/a"))
+    assert failure.value.transient is transient
+
+
 def test_a_silent_server_times_out_quickly(web, policy):
     web.routes["/slow"] = Route(b"late", delay=5)
     started = time.monotonic()
-    with pytest.raises(FetchError, match="stopped answering for 0.4 s"):
+    with pytest.raises(FetchError, match="stopped answering for 0.4 s") as failure:
         Fetcher(policy).get(web.url("/slow"))
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 2 and failure.value.transient
 
 
 def test_a_20_mb_page_is_cut_off_at_the_size_limit(web, policy):

@@ -126,7 +126,7 @@ def test_failing_feeds_are_named_and_the_others_still_update(web, policy, regist
     assert "HTTP 404" in report.errors[0] and "malformed XML" in report.errors[1] and "stopped answering" in report.errors[2]
 
 
-def test_failing_pages_are_named_and_not_marked_seen(web, policy, registry, corpus):
+def test_pages_failing_for_good_are_named_once_and_not_fetched_again(web, policy, registry, corpus):
     web.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     web.routes["/image"] = Route(b"\x89PNG\r\n", content_type="image/png")
     web.routes["/huge"] = Route(lambda: iter([b"x" * 65536] * 320))
@@ -136,8 +136,24 @@ def test_failing_pages_are_named_and_not_marked_seen(web, policy, registry, corp
     report = _update(registry, corpus, policy)
     assert [a.source_url for a in report.articles] == [storm]
     assert [line.split(": ")[0] for line in report.errors] == broken
-    assert report.seen == {web.url("/feed"): (storm,)}
     assert "/private/story" not in web.paths()
+    _commit(report, registry, corpus)
+    web.requests.clear()
+    again = _update(registry, corpus, policy)
+    assert (again.errors, again.already_seen) == ((), 5)
+    assert web.paths() == ["/robots.txt", "/feed"]
+
+
+def test_pages_failing_for_now_are_tried_again_next_time(web, policy, registry, corpus):
+    web.routes["/slow"] = Route(story_page("Slow", story("slow news")), delay=5)
+    web.routes["/busy"] = Route(b"try later", status=503, content_type="text/plain")
+    _follow(web, registry, "/feed", [("Slow", web.url("/slow")), ("Busy", web.url("/busy"))])
+    report = _update(registry, corpus, policy)
+    assert "stopped answering" in report.errors[0] and "HTTP 503" in report.errors[1]
+    _commit(report, registry, corpus)
+    web.routes["/slow"] = Route(story_page("Slow", story("slow news")))
+    web.routes["/busy"] = Route(story_page("Busy", story("busy news")))
+    assert len(_update(registry, corpus, policy).articles) == 2
 
 
 def test_a_page_that_fails_falls_back_to_the_feeds_full_content(web, policy, registry, corpus):
