@@ -160,7 +160,8 @@ def _passage_name(hit: Hit, rank: int, answered: bool) -> str:
 def passage_value(hit: Hit, question: str, limit: int = FIELD_VALUE_LIMIT) -> str:
     """The quoted, highlighted passage and its citation line, in at most `limit` characters."""
     file_name = neutralise(hit.passage.article).replace("`", "'")
-    citation = f"\n`{file_name}` · relevance {relevance(hit):.2f}"
+    dated = f" · {safe_text(hit.date)}" if hit.date else ""
+    citation = f"\n`{file_name}`{dated} · relevance {relevance(hit):.2f}"
 
     def render(text: str) -> str:
         lines = emphasise_best_sentence(text, hit.highlight, question).split("\n")

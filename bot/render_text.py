@@ -33,7 +33,12 @@ def terminal_width() -> int:
 
 def citation(hit: Hit) -> str:
     p = hit.passage
-    return f"{p.title} ({p.article}, paragraph {p.number})"
+    return f"{_titled(p.title, hit.date)} ({p.article}, paragraph {p.number})"
+
+
+def _titled(title: str, date: str | None) -> str:
+    """The title, then the article's date when it has one: `Title · Oct. 23, 2013`."""
+    return f"{title} · {date}" if date else title
 
 
 def shown_relevance(hit: Hit) -> float:
@@ -66,7 +71,7 @@ def render_answer(answer: Answer, width: int | None = None, emphasis: Callable[[
         if answer.hits:
             lines.append(NEAREST_LABEL)
     for rank, hit in enumerate(answer.hits, start=1):
-        lines.append(_heading(f"{rank}. [{shown_relevance(hit):.2f}] ", hit.passage, width))
+        lines.append(_heading(f"{rank}. [{shown_relevance(hit):.2f}] ", hit.passage, width, hit.date))
         lines.extend(_heading(f"{INDENT}also in: ", other, width) for other in hit.also)
         lines.append(_wrapped(hit, width, emphasis))
     return "\n".join(lines)
@@ -79,11 +84,11 @@ def _fill(text: str, width: int, first: str = INDENT) -> str:
     )
 
 
-def _heading(lead: str, passage: Paragraph, width: int) -> str:
-    """`lead title (article, paragraph N)`, wrapped; the parenthesis moves as one unit, so a
-    reader (or a script) always finds the file and its paragraph number together on one line."""
+def _heading(lead: str, passage: Paragraph, width: int, date: str | None = None) -> str:
+    """`lead title · date (article, paragraph N)`, wrapped; the parenthesis moves as one unit, so
+    a reader (or a script) always finds the file and its paragraph number together on one line."""
     source = f"({passage.article}, paragraph {passage.number})".replace(" ", _UNBREAKABLE)
-    return _fill(f"{passage.title} {source}", width, first=lead).replace(_UNBREAKABLE, " ")
+    return _fill(f"{_titled(passage.title, date)} {source}", width, first=lead).replace(_UNBREAKABLE, " ")
 
 
 def _wrapped(hit: Hit, width: int, emphasis: Callable[[str], str] | None) -> str:
@@ -115,6 +120,7 @@ def answer_record(answer: Answer) -> dict:
                 "article": hit.passage.article,
                 "title": hit.passage.title,
                 "paragraph": hit.passage.number,
+                "date": hit.date,
                 "text": hit.passage.text,
                 "score": round(hit.score, 4),
                 "relevance": round(hit.relevance, 3) if hit.relevance is not None else None,

@@ -18,6 +18,8 @@ class Hit:
     `also` holds near-identical passages from other articles (the same quote, reported twice).
     `relevance` (0..1) is the calibrated chance that this passage answers the question: it
     falls with rank and is what every face shows (see README, "Relevance").
+    `date` is the passage's article's date as the article gives it (front matter, page
+    metadata or a date line), None when it gives none; faces show it beside the citation.
     """
 
     passage: Paragraph
@@ -25,6 +27,7 @@ class Hit:
     highlight: tuple[int, int] | None = None
     also: tuple[Paragraph, ...] = ()
     relevance: float | None = None
+    date: str | None = None
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,15 @@ def hits_for(index: StoredIndex, verdict: Verdict, settings: SearchSettings) -> 
             highlight=best_sentence(passages[row].text, question_terms, weights),
             also=tuple(passages[r] for r in twins),
             relevance=verdict.relevance.get(row),
+            date=_article_date(index, passages[row].article),
         )
         for row, twins in kept
     )
+
+
+def _article_date(index: StoredIndex, article: str) -> str | None:
+    entry = index.manifest.articles.get(article)
+    return entry.date if entry is not None else None
 
 
 def _twins(index: StoredIndex, passages: dict, first: int, later: int, settings: SearchSettings) -> bool:
