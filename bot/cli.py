@@ -46,10 +46,17 @@ def main() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="one JSON object per question, one a line")
 @click.option("--top-k", type=click.IntRange(min=1), default=None, help="passages per question (default from config)")
+@click.option(
+    "--since",
+    "since",
+    default=None,
+    metavar="WHEN",
+    help="only articles dated on or after WHEN: a date (2026-11-01) or words (yesterday, this week, past 7 days)",
+)
 @colour_option
 @config_option
 @friendly_errors
-def ask(question, batch, conversations, as_json, top_k, config_path):
+def ask(question, batch, conversations, as_json, top_k, since, config_path):
     """Answer QUESTION from the articles, citing the passages."""
     from bot.render_text import answer_record, render_answer, to_json_line
     from retrieval.search.pipeline import clean_question
@@ -58,21 +65,36 @@ def ask(question, batch, conversations, as_json, top_k, config_path):
         raise click.UsageError(
             'give one of QUESTION, --batch FILE or --conversations FILE, e.g. newsbot ask "who summoned the ambassador?"'
         )
+    window = _since(since)
     library = library_for(config_path)
     if question is not None:
         clean_question(question, library.search_settings)  # a bad question fails before any work
     ensure_index(library)
     if question is not None:
-        answer = library.ask(question, top_k)
+        answer = library.ask(question, top_k, since=window)
         click.echo(to_json_line(answer_record(answer)) if as_json else render_answer(answer, emphasis=emphasis()))
         return
     if conversations is not None:
         _ask_conversations(library, conversations, as_json, top_k)
         return
-    _ask_batch(library, batch, as_json, top_k)
+    _ask_batch(library, batch, as_json, top_k, window)
 
 
-def _ask_batch(library, stream, as_json: bool, top_k: int | None) -> None:
+def _since(value: str | None):
+    """`--since` as a time window, read relative to today; a bad value is a usage error."""
+    if value is None:
+        return None
+    import datetime as dt
+
+    from retrieval.search.recency import since_window
+
+    try:
+        return since_window(value, dt.date.today())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+
+
+def _ask_batch(library, stream, as_json: bool, top_k: int | None, since=None) -> None:
     """One answer per non-blank line, in order; a line that is not UTF-8 or not a question
     gets an error in its place and the rest are answered; exit 1 at the end if any failed."""
     from bot.cli_conversations import LineNotUTF8, decode_line
@@ -91,7 +113,7 @@ def _ask_batch(library, stream, as_json: bool, top_k: int | None) -> None:
             continue
         line = raw.decode("utf-8", errors="replace")
         try:
-            answer = library.ask(decode_line(raw), top_k)
+            answer = library.ask(decode_line(raw), top_k, since=since)
         except (LineNotUTF8, QuestionError) as exc:
             failures += 1
             message = f"line {number}: {exc}"

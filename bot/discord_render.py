@@ -121,6 +121,8 @@ def _answer_page(answer: Answer, hits: Sequence[Hit], first: int, page: int, pag
     searched = searched_text(answer)
     if searched:
         footer.append(searched)
+    if answer.period:  # the time the question was limited to: "only articles dated ... to ..."
+        footer.append(answer.period)
     if footer:
         embed.set_footer(text=" · ".join(footer))
     names = [_passage_name(hit, rank, answer.answered) for rank, hit in enumerate(hits, start=first)]

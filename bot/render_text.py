@@ -65,7 +65,7 @@ def render_answer(answer: Answer, width: int | None = None, emphasis: Callable[[
     """Plain text wrapped to `width` (default: the terminal's); `emphasis` (e.g. bold on a
     terminal) wraps the best-answering sentence."""
     width = width or terminal_width()
-    lines: list[str] = []
+    lines: list[str] = [f"({answer.period})"] if answer.period else []
     if not answer.answered:
         lines.append(REFUSAL)
         if answer.hits:
@@ -115,6 +115,7 @@ def answer_record(answer: Answer) -> dict:
         "question": answer.question,
         "searched": searched_text(answer),
         "answered": answer.answered,
+        "period": answer.period,
         "passages": [
             {
                 "article": hit.passage.article,

@@ -22,6 +22,7 @@ from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.search.query_memory import QueryMemory
 from retrieval.search.pipeline import SearchSettings, search
+from retrieval.search.recency import TimeWindow
 
 
 @dataclass(frozen=True)
@@ -79,15 +80,18 @@ class Library:
         return True
 
     def ask(
-        self, question: str, top_k: int | None = None, conversation: Conversation | None = None, ranked: bool = False
+        self, question: str, top_k: int | None = None, conversation: Conversation | None = None, ranked: bool = False,
+        since: TimeWindow | None = None,
     ) -> Answer:
         """Answer `question`, read in the light of `conversation` (its earlier turns) if given.
 
         The caller keeps the conversation: `conversation.followed_by(answer)` is the next one.
         `ranked` (evaluation) returns `top_k` passages even where later ones don't answer.
+        `since` (`ask --since`) keeps only articles dated in it, as time words in the question do.
         """
         return search(
-            self.index(), self.embedder, question, self.search_settings, top_k, conversation, ranked, self._queries
+            self.index(), self.embedder, question, self.search_settings, top_k, conversation, ranked, self._queries,
+            since,
         )
 
     def rebuild(

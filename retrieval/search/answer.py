@@ -44,3 +44,4 @@ class Answer:
     answered: bool
     hits: tuple[Hit, ...]
     searched: str | None = None
+    period: str | None = None  # the time the question was limited to ("articles dated ... to ..."), if any

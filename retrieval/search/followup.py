@@ -83,14 +83,18 @@ def article_rows(index: StoredIndex, article: str) -> np.ndarray:
 
 
 def rank_followup(
-    index: StoredIndex, queries: tuple[Query, Query, Query], focus: Focus | None, settings: SearchSettings, wanted: int
+    index: StoredIndex, queries: tuple[Query, Query, Query], focus: Focus | None, settings: SearchSettings, wanted: int,
+    allowed: np.ndarray | None = None,
 ) -> tuple[Ranking, dict[str, np.ndarray]]:
-    """The conversation's ranking of candidates and each one's features, best first."""
+    """The conversation's ranking of candidates and each one's features, best first;
+    `allowed` keeps only those candidate rows, as `ranking.rank` does."""
     keywords = [Keywords.of(index, query) for query in queries]
     pool = [candidates_for(index, query, words, settings, wanted) for query, words in zip(queries[:2], keywords)]
     if focus is not None:
         pool.append(focus.rows)
     rows = np.unique(np.concatenate(pool)).astype(np.int64)
+    if allowed is not None:
+        rows = rows[allowed[rows]]
     if not len(rows):
         return Ranking([], {}), {}
     features: dict[str, np.ndarray] = {}

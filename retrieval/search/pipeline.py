@@ -14,7 +14,8 @@ Refusing is part of search, not of the faces, so every face agrees on when the a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from retrieval.search.followup import focus_of, rank_followup
 from retrieval.search.presenting import hits_for
 from retrieval.search.query_memory import QueryMemory, joined
 from retrieval.search.ranking import Ranking, encode_queries, rank
+from retrieval.search.recency import WINDOW_CANDIDATES, TimeWindow, allowed_rows, combined, newest_first, read_time_words, row_days
 from retrieval.search.relevance import Verdict, judge
 from retrieval.search.settings import SearchSettings
 from retrieval.index.store import StoredIndex
@@ -58,12 +60,35 @@ def search(
     conversation: Conversation | None = None,
     ranked: bool = False,
     memory: QueryMemory | None = None,
+    since: TimeWindow | None = None,
+    today: dt.date | None = None,
 ) -> Answer:
     """With `ranked` (evaluation), the first `top_k` passages are returned even when later
-    ones do not answer in their own right; `answered` and relevance are unchanged."""
-    verdict = verdict_for(index, embedder, clean_question(question, settings), settings, top_k, conversation, ranked, memory)
+    ones do not answer in their own right; `answered` and relevance are unchanged. Time words
+    in the question ("this week", "latest") and `since` limit it in time (`recency`)."""
+    question = clean_question(question, settings)
+    asked, rest = read_time_words(question, today or dt.date.today())
+    window = combined(asked, since)
+    if window is None:
+        verdict = verdict_for(index, embedder, question, settings, top_k, conversation, ranked, memory)
+        hits = hits_for(index, verdict, settings)
+        return Answer(question=verdict.question, answered=verdict.answered, hits=hits, searched=verdict.searched)
+    verdict = _windowed_verdict(index, embedder, rest, window, settings, top_k, conversation, ranked, memory)
     hits = hits_for(index, verdict, settings)
-    return Answer(question=verdict.question, answered=verdict.answered, hits=hits, searched=verdict.searched)
+    if window.newest_first:
+        hits = newest_first(hits)
+    searched = verdict.searched or (rest if rest != question else None)
+    return Answer(question=question, answered=verdict.answered, hits=hits, searched=searched, period=window.describe())
+
+
+def _windowed_verdict(index, embedder, text, window, settings, top_k, conversation, ranked, memory) -> Verdict:
+    """As `verdict_for`, over the passages of articles dated in `window` only: more candidates
+    are gathered, since the window drops most of them."""
+    wanted = top_k or settings.top_k
+    allowed = allowed_rows(row_days(index), window) if window.limits else None
+    wide = replace(settings, candidates=max(settings.candidates, WINDOW_CANDIDATES))
+    found = ranked_for(index, embedder, text, wide, wanted, conversation, memory, allowed)
+    return judge_ranked(index, found, settings, wanted, ranked)
 
 
 @dataclass(frozen=True)
@@ -79,17 +104,17 @@ class Ranked:
 
 def ranked_for(
     index: StoredIndex, embedder: Embedder, question: str, settings: SearchSettings, wanted: int,
-    conversation: Conversation | None, memory: QueryMemory | None = None,
+    conversation: Conversation | None, memory: QueryMemory | None = None, allowed: np.ndarray | None = None,
 ) -> Ranked:
     memory = memory or QueryMemory()
     (query,) = encode_queries([question], embedder)
     memory.remember(query)
     focus = focus_of(index, conversation) if conversation else None
     if focus is None:
-        return Ranked(question, (question,), rank(index, query, settings, wanted), None)
+        return Ranked(question, (question,), rank(index, query, settings, wanted, allowed), None)
     parts = [*memory.encode(list(conversation.questions), embedder), query]
     queries = (query, joined(parts[-2:]), joined(parts))
-    ranking, features = rank_followup(index, queries, focus, settings, wanted)
+    ranking, features = rank_followup(index, queries, focus, settings, wanted, allowed)
     return Ranked(question, tuple(q.text for q in queries), ranking, features)
 
 

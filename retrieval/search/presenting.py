@@ -8,7 +8,11 @@ shown one from another article when their vectors are nearly identical or when
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
+
+from corpus.dates import article_day
 
 from retrieval.search.answer import Hit
 from retrieval.search.duplicates import same_statement
@@ -34,17 +38,29 @@ def hits_for(index: StoredIndex, verdict: Verdict, settings: SearchSettings) -> 
             twin[1].append(row)
         elif row in shown:
             kept.append((row, []))
-    return tuple(
-        Hit(
-            passage=passages[row],
-            score=verdict.similarity[row],
-            highlight=best_sentence(passages[row].text, question_terms, weights),
-            also=tuple(passages[r] for r in twins),
-            relevance=verdict.relevance.get(row),
-            date=_article_date(index, passages[row].article),
+    hits = []
+    for row, twins in kept:
+        lead = _newest(index, passages, [row, *twins])
+        hits.append(
+            Hit(
+                passage=passages[lead],
+                score=verdict.similarity[lead],
+                highlight=best_sentence(passages[lead].text, question_terms, weights),
+                also=tuple(passages[r] for r in [row, *twins] if r != lead),
+                relevance=verdict.relevance.get(row),
+                date=_article_date(index, passages[lead].article),
+            )
         )
-        for row, twins in kept
-    )
+    return tuple(hits)
+
+
+def _newest(index: StoredIndex, passages: dict, rows: list[int]) -> int:
+    """Of passages saying the same thing, the one to cite first: the newest article's, so a
+    story's latest report wins the tie; the best ranked when none is newer (or none dated)."""
+    days = [article_day(_article_date(index, passages[r].article)) for r in rows]
+    if days[0] is None:
+        return rows[0]
+    return rows[max(range(len(rows)), key=lambda i: (days[i] or dt.date.min, -i))]
 
 
 def _article_date(index: StoredIndex, article: str) -> str | None:

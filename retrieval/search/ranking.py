@@ -52,9 +52,13 @@ class Ranking:
     strength: dict[int, float] = field(default_factory=dict)  # what the reranked rows are ordered by
 
 
-def rank(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int) -> Ranking:
+def rank(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int, allowed: np.ndarray | None = None) -> Ranking:
+    """`allowed` (a bool per passage row; `retrieval.search.recency`) keeps only those
+    candidates, before fusion, so they are ranked among themselves."""
     keywords = Keywords.of(index, query)
     pool = candidates_for(index, query, keywords, settings, wanted)
+    if allowed is not None:
+        pool = pool[allowed[pool]]
     if not len(pool):
         return Ranking([], {})
     signals = features(index, query, pool, keywords.passages, keywords.windows)

@@ -39,3 +39,34 @@ def test_a_hit_carries_its_articles_date_from_the_index(library):
     dated = {hit.passage.article: hit.date for hit in answer.hits}
     assert dated.get("004_ff9fbbdbf3039c2b.txt") == "Oct. 23, 2013"
     assert dated.get("000_bfb5fe1d5446f174.txt", None) is None
+
+
+def _dated(project, name: str, date: str, text: str) -> None:
+    (project.articles / f"{name}.md").write_text(f"---\ntitle: {name}\ndate: '{date}'\n---\n\n{text}\n", encoding="utf-8")
+
+
+def test_ask_since_keeps_only_newer_articles_and_says_so(run, project):
+    import datetime as dt
+
+    today = dt.date.today()
+    _dated(project, "quay-new", today.isoformat(), "The harbour council lifted the ban on parking on the quay after protests.")
+    _dated(project, "quay-old", "2020-05-01", "The harbour council banned parking on the quay to protect the old stones.")
+    result = run("ask", "--since", "yesterday", "what did the harbour council decide about parking on the quay?")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"(only articles dated {(today - dt.timedelta(days=1)).isoformat()} or later)"
+    assert "quay-new.md" in result.output and "quay-old.md" not in result.output
+    record = json.loads(run("ask", "--json", "--since", "yesterday", "parking on the quay").stdout)
+    assert record["period"].startswith("only articles dated ")
+
+
+def test_ask_since_refuses_what_it_cannot_read(run):
+    result = run("ask", "--since", "soonish", "parking on the quay")
+    assert result.exit_code == 2 and "'soonish' is not a date" in result.output
+
+
+def test_discord_says_in_the_footer_which_time_the_answer_covers():
+    from bot.discord_render import answer_pages
+
+    answer = Answer("parking on the quay", True, (Hit(PASSAGE, 0.4, relevance=0.8),), period="only articles dated 2026-11-23 to 2026-11-26")
+    assert answer_pages(answer, 3)[0].footer.text == "only articles dated 2026-11-23 to 2026-11-26"

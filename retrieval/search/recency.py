@@ -1,0 +1,143 @@
+"""Questions limited in time: "what happened this week?", "the latest on X", `ask --since`.
+
+A question's time words are read relative to today: "today", "yesterday", "this week" (since
+Monday), "last week" (the calendar week before), "past week" / "past N days", "this month",
+"last month", "this year", and "latest", "most recent", "newest", "recently", which limit
+nothing but put the newest answering passages first. The words are taken out of what is
+searched ("what happened this week" searches "what happened"), so "week" does not count as a
+keyword. A window keeps only passages of articles dated inside it (`corpus.dates.article_day`);
+an article without a date is outside every window. A question without time words takes the
+old path exactly: nothing here runs for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.dates import article_day
+
+WINDOW_CANDIDATES = 300  # candidates per signal when a window will drop many of them
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    since: dt.date | None = None
+    until: dt.date | None = None
+    newest_first: bool = False
+
+    @property
+    def limits(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def describe(self) -> str:
+        if self.since and self.until:
+            return f"only articles dated {self.since.isoformat()} to {self.until.isoformat()}"
+        if self.since:
+            return f"only articles dated {self.since.isoformat()} or later"
+        if self.until:
+            return f"only articles dated {self.until.isoformat()} or earlier"
+        return "newest articles first"
+
+    def holds(self, day: dt.date | None) -> bool:
+        if day is None:
+            return not self.limits
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+
+
+def _week_start(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=today.weekday())
+
+
+def _last_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    return end.replace(day=1), end
+
+
+_PHRASES: list[tuple[re.Pattern, object]] = [
+    (re.compile(r"\b(?:in the |over the )?(?:past|last) (\d{1,3}) days\b"), lambda t, n: (t - dt.timedelta(days=int(n)), t)),
+    (re.compile(r"\b(?:in the |over the )?past week\b"), lambda t: (t - dt.timedelta(days=7), t)),
+    (re.compile(r"\blast week\b"), lambda t: (_week_start(t) - dt.timedelta(days=7), _week_start(t) - dt.timedelta(days=1))),
+    (re.compile(r"\bthis week\b"), lambda t: (_week_start(t), t)),
+    (re.compile(r"\blast month\b"), _last_month),
+    (re.compile(r"\bthis month\b"), lambda t: (t.replace(day=1), t)),
+    (re.compile(r"\bthis year\b"), lambda t: (t.replace(month=1, day=1), t)),
+    (re.compile(r"\byesterday\b"), lambda t: (t - dt.timedelta(days=1), t - dt.timedelta(days=1))),
+    (re.compile(r"\btoday\b"), lambda t: (t, t)),
+]
+_NEWEST = re.compile(r"\b(?:the )?(?:latest|most recent|newest|recently|recent)\b")
+
+
+def read_time_words(question: str, today: dt.date) -> tuple[TimeWindow | None, str]:
+    """(the window the question's time words ask for, or None; the question without them)."""
+    lowered = question.lower()
+    for pattern, days in _PHRASES:
+        match = pattern.search(lowered)
+        if match:
+            since, until = days(today, *match.groups())
+            return TimeWindow(since, until, bool(_NEWEST.search(lowered))), _without(question, match)
+    match = _NEWEST.search(lowered)
+    if match:
+        return TimeWindow(newest_first=True), _without(question, match)
+    return None, question
+
+
+def since_window(value: str, today: dt.date) -> TimeWindow:
+    """`--since VALUE`: a date (2026-11-01) or time words ("yesterday", "last week");
+    raises ValueError with a message saying what is understood."""
+    day = article_day(value)
+    if day is not None:
+        return TimeWindow(since=day)
+    window, _ = read_time_words(value, today)
+    if window is None or window.since is None:
+        raise ValueError(f"'{value}' is not a date: give one as 2026-11-01, or say yesterday, this week, past 7 days")
+    return TimeWindow(since=window.since)
+
+
+def combined(asked: TimeWindow | None, given: TimeWindow | None) -> TimeWindow | None:
+    """The question's window narrowed by `--since` (both must hold)."""
+    if asked is None or given is None:
+        return asked or given
+    since = max((d for d in (asked.since, given.since) if d), default=None)
+    until = min((d for d in (asked.until, given.until) if d), default=None)
+    return TimeWindow(since, until, asked.newest_first or given.newest_first)
+
+
+def row_days(index) -> np.ndarray:
+    """Each passage row's article day as a proleptic ordinal (0: no date known)."""
+    days = np.zeros(len(index.passages), dtype=np.int64)
+    starts, at = {}, 0
+    for segment in index.segments:
+        starts[segment.entry.name] = at
+        at += len(segment.data.passages)
+    for entry in index.manifest.articles.values():
+        day = article_day(entry.date)
+        start = starts.get(entry.segment, 0 if len(index.segments) == 1 else None)
+        if day is not None and start is not None:
+            days[start + entry.first_row : start + entry.first_row + entry.paragraphs] = day.toordinal()
+    return days
+
+
+def allowed_rows(days: np.ndarray, window: TimeWindow) -> np.ndarray:
+    allowed = days > 0
+    if window.since is not None:
+        allowed &= days >= window.since.toordinal()
+    if window.until is not None:
+        allowed &= days <= window.until.toordinal()
+    return allowed
+
+
+def _without(question: str, match: re.Match) -> str:
+    rest = " ".join((question[: match.start()] + " " + question[match.end() :]).split())
+    rest = re.sub(r"\s+([?!.,])", r"\1", rest)
+    return rest if re.search(r"\w", rest) else question
+
+
+def newest_first(hits: tuple) -> tuple:
+    """The hits with dated ones newest first (undated after them, in rank order)."""
+    days = [article_day(hit.date) for hit in hits]
+    order = sorted(range(len(hits)), key=lambda i: (days[i] is None, -(days[i].toordinal() if days[i] else 0), i))
+    return tuple(hits[i] for i in order)
