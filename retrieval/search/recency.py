@@ -2,12 +2,13 @@
 
 A question's time words are read relative to today: "today", "yesterday", "this week" (since
 Monday), "last week" (the calendar week before), "past week" / "past N days", "this month",
-"last month", "this year", and "latest", "most recent", "newest", "recently", which limit
-nothing but put the newest answering passages first. The words are taken out of what is
-searched ("what happened this week" searches "what happened"), so "week" does not count as a
-keyword. A window keeps only passages of articles dated inside it (`corpus.dates.article_day`);
+"last month", "this year"; and "the latest", "latest news", "most recent", "newest", which
+limit nothing but put the newest answering passages first. Window words are taken out of what
+is searched ("what happened this week" searches "what happened"), so "week" does not count as
+a keyword. A window keeps only passages of articles dated inside it (`corpus.dates.article_day`);
 an article without a date is outside every window. A question without time words takes the
-old path exactly: nothing here runs for it.
+old path exactly, and so does every question over a corpus with no dated article (SQuAD's,
+CoQA's): there, "the latest version" or "the Today programme" are words, not times.
 """
 
 from __future__ import annotations
@@ -66,9 +67,10 @@ _PHRASES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\bthis month\b"), lambda t: (t.replace(day=1), t)),
     (re.compile(r"\bthis year\b"), lambda t: (t.replace(month=1, day=1), t)),
     (re.compile(r"\byesterday\b"), lambda t: (t - dt.timedelta(days=1), t - dt.timedelta(days=1))),
-    (re.compile(r"\btoday\b"), lambda t: (t, t)),
+    (re.compile(r"\btoday\b(?!['’]s)"), lambda t: (t, t)),  # "today's world" is no time limit
 ]
-_NEWEST = re.compile(r"\b(?:the )?(?:latest|most recent|newest|recently|recent)\b")
+# "the latest on X", "latest news", "most recent": asking for the newest; "their recent meeting" is not
+_NEWEST = re.compile(r"\b(?:the latest|latest news|most recent|the newest|newest)\b")
 
 
 def read_time_words(question: str, today: dt.date) -> tuple[TimeWindow | None, str]:
@@ -79,9 +81,8 @@ def read_time_words(question: str, today: dt.date) -> tuple[TimeWindow | None, s
         if match:
             since, until = days(today, *match.groups())
             return TimeWindow(since, until, bool(_NEWEST.search(lowered))), _without(question, match)
-    match = _NEWEST.search(lowered)
-    if match:
-        return TimeWindow(newest_first=True), _without(question, match)
+    if _NEWEST.search(lowered):  # limits nothing: searched as asked, the newest answers shown first
+        return TimeWindow(newest_first=True), question
     return None, question
 
 
@@ -106,8 +107,21 @@ def combined(asked: TimeWindow | None, given: TimeWindow | None) -> TimeWindow |
     return TimeWindow(since, until, asked.newest_first or given.newest_first)
 
 
+_DAYS: list[tuple[object, np.ndarray]] = []  # (index, its row days): the index in use, read once
+
+
 def row_days(index) -> np.ndarray:
-    """Each passage row's article day as a proleptic ordinal (0: no date known)."""
+    """Each passage row's article day as a proleptic ordinal (0: no date known); worked out
+    once per loaded index."""
+    for held, days in _DAYS:
+        if held is index:
+            return days
+    days = _row_days(index)
+    _DAYS[:] = [(index, days), *_DAYS[:1]]
+    return days
+
+
+def _row_days(index) -> np.ndarray:
     days = np.zeros(len(index.passages), dtype=np.int64)
     starts, at = {}, 0
     for segment in index.segments:

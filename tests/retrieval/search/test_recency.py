@@ -54,12 +54,21 @@ def test_time_words_become_a_window_and_leave_the_search(question, since, until,
     assert (window.since, window.until, searched) == (since, until, rest)
 
 
-def test_latest_limits_nothing_but_puts_the_newest_first():
+def test_latest_limits_nothing_and_is_searched_as_asked():
     window, searched = read_time_words("what is the latest on the harbour?", TODAY)
-    assert window == TimeWindow(newest_first=True) and searched == "what is on the harbour?"
+    assert window == TimeWindow(newest_first=True) and searched == "what is the latest on the harbour?"
 
 
-@pytest.mark.parametrize("question", ["who summoned the ambassador?", "what did the weekly paper say?", "todays news"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who summoned the ambassador?",
+        "what did the weekly paper say?",
+        "todays news",
+        "How did Kerry describe the job of protecting citizens in today's world?",
+        "In which city did Obama and Pena Nieto hold their recent meeting?",
+    ],
+)
 def test_a_question_without_time_words_has_no_window(question):
     assert read_time_words(question, TODAY) == (None, question)
 
@@ -137,3 +146,18 @@ def test_the_newest_article_is_cited_first_among_passages_saying_the_same_thing(
     library.rebuild()
     hit = next(h for h in library.ask("how long will the quay stay closed to cars?").hits if h.also)
     assert hit.passage.article == "later-report.md" and [p.article for p in hit.also] == ["first-report.md"]
+
+
+def test_over_a_corpus_without_dates_time_words_are_just_words(project):
+    (project.articles / "004_ff9fbbdbf3039c2b.txt").unlink()  # the one shipped article with a date
+    library = project.library()
+    library.rebuild()
+    plain = library.ask("what is the latest on the ambassador?")
+    assert plain.period is None
+    assert _ask(library, "what is the latest on the ambassador?") == plain
+
+
+def test_the_latest_puts_the_newest_answering_passages_first(dated):
+    answer = _ask(dated, "what is the latest on the harbour council and parking on the quay?")
+    days = [article_day(hit.date) for hit in answer.hits if hit.date]
+    assert answer.period == "newest articles first" and days == sorted(days, reverse=True)
