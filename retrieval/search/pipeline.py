@@ -69,6 +69,8 @@ def search(
     question = clean_question(question, settings)
     asked, rest = read_time_words(question, today or dt.date.today())
     window = combined(asked, since)
+    if window is not None and not row_days(index).any():  # no article is dated: time words are just words
+        window, rest = None, question
     if window is None:
         verdict = verdict_for(index, embedder, question, settings, top_k, conversation, ranked, memory)
         hits = hits_for(index, verdict, settings)
