@@ -2,8 +2,8 @@
 
 Only the embedding is spread: the driver (`newsbot index --ray`) still scans, compares,
 writes and commits, so the index is the one a local build makes. Each actor takes one CPU
-and runs the model on one thread (measured on 2 cores: 23.5 CPU-ms a text against 26 for one
-process on two threads). The model's files travel through the object store, once, so
+and runs the model on one thread (`benchmarks/bench_ray.py` on 2 cores: 42 texts per CPU-second,
+against 35 for one process on two threads). The model's files travel through the object store, once, so
 workers need newsbot and Ray installed but share no file system with the driver.
 
 Chunks go to the least busy actor, at most `QUEUED_PER_ACTOR` waiting on each, and come back
@@ -51,10 +51,8 @@ def load_onnx(files: dict[str, bytes]) -> TokenEmbedder:
 class EmbedWorker:
     """The actor: one model, one chunk at a time."""
 
-    def __init__(self, load: Load, payload: list) -> None:
-        import ray
-
-        self._model = load(ray.get(payload[0]))
+    def __init__(self, load: Load, payload: object) -> None:
+        self._model = load(payload)
 
     def ready(self) -> tuple[int, str]:
         """(process id, node id): where this worker runs."""
@@ -103,8 +101,7 @@ class RayEmbedder:
         self.retries = retries
         self._payload = ray.put(payload)  # held here: a restarted actor reads it again
         actor = ray.remote(num_cpus=1, max_restarts=retries, max_task_retries=retries)(EmbedWorker)
-        # in a list, so each actor fetches it itself (Ray passes nested references as they are)
-        self.actors = [actor.remote(load, [self._payload]) for _ in range(max(1, workers))]
+        self.actors = [actor.remote(load, self._payload) for _ in range(max(1, workers))]
         try:
             where = ray.get([a.ready.remote() for a in self.actors], timeout=START_TIMEOUT_S)
         except ray.exceptions.GetTimeoutError:
@@ -114,10 +111,9 @@ class RayEmbedder:
             ) from None
         except ray.exceptions.RayError as error:
             raise RetrievalError(
-                f"the embedding workers could not start: {_first_line(error)}; "
+                f"the embedding workers could not start: {_gist(error)}; "
                 "each Ray worker needs the same newsbot installed (pip install 'newsbot[ray]')"
             ) from None
-
         self.pids = [pid for pid, _ in where]
         self.nodes = [node for _, node in where]
 
@@ -163,11 +159,11 @@ class RayEmbedder:
         except ray.exceptions.RayTaskError as error:
             if isinstance(error.cause, TextFailed):
                 raise error.cause from None
-            raise RetrievalError(f"embedding failed on a Ray worker: {_first_line(error)}") from None
+            raise RetrievalError(f"embedding failed on a Ray worker: {_gist(error)}") from None
         except ray.exceptions.RayError as error:
             raise RetrievalError(
                 f"a Ray worker was lost while embedding and not brought back after {self.retries} retries "
-                f"({_first_line(error)})"
+                f"({_gist(error)})"
             ) from None
 
     def peak_memory_mb(self) -> list[float]:
@@ -182,6 +178,8 @@ class RayEmbedder:
             ray.kill(actor, no_restart=True)
 
 
-def _first_line(error: Exception) -> str:
+def _gist(error: Exception) -> str:
+    """The first sentence of the last line of Ray's error: what happened, without the
+    traceback and the troubleshooting advice."""
     text = str(error).strip()
-    return text.splitlines()[-1] if text else type(error).__name__
+    return text.splitlines()[-1].split(". ")[0].rstrip(".") if text else type(error).__name__
