@@ -1,7 +1,7 @@
 """Builds whose embedding runs on a real Ray cluster on this machine (`newsbot index --ray`).
 
-One cluster of two one-CPU workers serves the module (starting Ray costs ~5 s); each test
-starts its own pool of workers on it.
+One cluster of two one-CPU workers serves the tests marked `ray` (starting Ray costs ~5 s);
+each starts its own pool of workers on it. The last two need no cluster, nor Ray.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from tests.conftest import SHIPPED_ARTICLES, write_config
 from tests.fakes import FAKE_MODEL, HashingTokenEmbedder
 from tests.retrieval.embedding.ray_support import POISON, Slow, assert_same_index, build, poisoned, slow, write_articles
 
-pytestmark = pytest.mark.ray
 MODEL = "all-MiniLM-L6-v2"
 
 
@@ -61,6 +60,7 @@ def project_with_export(root: Path, export: Path) -> Path:
     return write_config(root, model=MODEL)
 
 
+@pytest.mark.ray
 def test_index_on_ray_equals_the_local_index(cluster, onnx_export, tmp_path):
     from bot.cli import main
 
@@ -72,6 +72,7 @@ def test_index_on_ray_equals_the_local_index(cluster, onnx_export, tmp_path):
     assert_same_index(tmp_path / "local" / "index", tmp_path / "ray" / "index")
 
 
+@pytest.mark.ray
 def test_worker_killed_mid_build_is_replaced_and_the_build_completes(cluster, corpus, tmp_path):
     write_articles(corpus, 8)  # 126 passages: chunks are still queued on the worker when it dies
     build(corpus, tmp_path / "expected", Slow())
@@ -88,6 +89,7 @@ def test_worker_killed_mid_build_is_replaced_and_the_build_completes(cluster, co
     assert_same_index(tmp_path / "expected", tmp_path / "index")
 
 
+@pytest.mark.ray
 def test_worker_lost_for_good_fails_the_build_and_keeps_the_old_index(cluster, corpus, tmp_path):
     build(corpus, tmp_path / "index", HashingTokenEmbedder())
     before = current_generation(tmp_path / "index")
@@ -103,6 +105,7 @@ def test_worker_lost_for_good_fails_the_build_and_keeps_the_old_index(cluster, c
     assert current_generation(tmp_path / "index") == before
 
 
+@pytest.mark.ray
 def test_article_a_worker_cannot_embed_is_named_and_the_old_index_kept(cluster, corpus, tmp_path):
     build(corpus, tmp_path / "index", HashingTokenEmbedder())
     before = current_generation(tmp_path / "index")
