@@ -51,11 +51,7 @@ def part_of(data: store.IndexData, rows: list[int]) -> ArticlePart:
     first, last = rows[0], rows[-1] + 1
     units = np.array(data.units[unit_start[first] : unit_start[last]], dtype=np.int32)
     units[:, 0] -= first
-    tokens = None
-    if data.tokens is not None:
-        ids, codes, scales, offsets = data.tokens
-        spans = [(int(offsets[r]), int(offsets[r + 1])) for r in rows]
-        tokens = [QuantisedTokens(np.array(ids[a:b]), np.array(codes[a:b]), np.array(scales[a:b])) for a, b in spans]
+    tokens = data.passage_tokens(rows) if data.tokens is not None else None
     return ArticlePart(
         [data.passages[r] for r in rows],
         units,

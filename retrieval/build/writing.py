@@ -22,6 +22,7 @@ from retrieval.index import store
 from retrieval.index.generations import StagedGeneration, segment_name
 from retrieval.index.manifest import ArticleEntry, Manifest, SegmentEntry
 from retrieval.index.segment_writer import SegmentWriter
+from retrieval.index.token_codec import TokenCodec
 
 
 def appended(
@@ -38,7 +39,8 @@ def appended(
     for segment in manifest.segments:
         staged.link(previous, segment.name)
     if changes.fresh:
-        segment, _ = write_segment(staged, [p for _, p, _ in changes.fresh], embedder, progress)
+        codec = store.token_codec(previous, manifest)
+        segment, _ = write_segment(staged, [p for _, p, _ in changes.fresh], embedder, progress, codec)
         segments.append(segment)
         articles.update(_placed([(n, len(p), e) for n, p, e in changes.fresh], segment.name))
     return manifest_for(embedder, rules, manifest.dimension, {n: articles[n] for n in changes.order}, tuple(segments))
@@ -52,20 +54,25 @@ def merged(
     fresh = {name: passages for name, passages, _ in changes.fresh}
     parts = [fresh[name] if name in fresh else rows[name] for name in changes.order]
     sizes = [len(fresh[name]) if name in fresh else len(rows[name][1]) for name in changes.order]
-    segment, dimension = write_segment(staged, parts, embedder, progress)
+    # copied rows keep the codebook they were coded with; a build of none (--full) trains one
+    codec = next((data.codec for data, _ in rows.values() if data.codec is not None), None)
+    segment, dimension = write_segment(staged, parts, embedder, progress, codec)
     entries = {**changes.kept, **{n: e for n, _, e in changes.fresh}}
     articles = _placed([(n, size, entries[n]) for n, size in zip(changes.order, sizes)], segment.name)
     return manifest_for(embedder, rules, dimension, articles, (segment,))
 
 
-def write_segment(staged: StagedGeneration, parts, embedder: Embedder, progress: Progress | None) -> tuple[SegmentEntry, int]:
-    """A new segment of these articles, in order: (its entry, the vectors' dimension)."""
+def write_segment(
+    staged: StagedGeneration, parts, embedder: Embedder, progress: Progress | None, codec: TokenCodec | None = None,
+) -> tuple[SegmentEntry, int]:
+    """A new segment of these articles, in order: (its entry, the vectors' dimension). Its
+    token vectors are coded with `codec`, or with a codebook trained on them when None."""
     name = segment_name()
     writer = None
     try:
         for part in article_parts(parts, embedder, progress):
             if writer is None:
-                writer = SegmentWriter(staged.segment_folder(name), part.vectors.shape[1], supports_tokens(embedder))
+                writer = SegmentWriter(staged.segment_folder(name), part.vectors.shape[1], supports_tokens(embedder), codec)
             writer.append(part.passages, part.units, part.vectors, part.tokens)
         if writer is None:
             raise RetrievalError("a segment needs at least one passage")

@@ -12,6 +12,7 @@ frequencies are summed as articles pass.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -23,12 +24,20 @@ from npy_append_array import NpyAppendArray
 from corpus.model import Paragraph
 from retrieval.index import vector_index
 from retrieval.index.lexical import LexicalBuilder
-from retrieval.index.store import BM25_PASSAGES, BM25_WINDOWS, INDEX, PASSAGES, TOKEN_ARRAYS, TOKEN_FREQUENCIES, UNITS, VECTORS, window_units
+from retrieval.index.store import (
+    BM25_PASSAGES, BM25_WINDOWS, INDEX, PASSAGES, TOKEN_CODES, TOKEN_FREQUENCIES, TOKEN_IDS, TOKEN_OFFSETS, TOKEN_SCALES,
+    UNITS, VECTORS, window_units,
+)
+from retrieval.index.token_codec import COMPRESS_FROM_TOKENS, TRAIN_TOKENS, TokenCodec
 from retrieval.index.token_store import (
     QuantisedTokens,
     TokenStore,
+    dequantise,
     document_frequencies,
 )
+
+
+CODING_BLOCK = 262_144  # int8 tokens read back and coded at a time (~100 MB)
 
 
 class SegmentWriter:
@@ -38,7 +47,7 @@ class SegmentWriter:
     article (as `parts.ArticlePart` holds them); the writer numbers them in the segment.
     """
 
-    def __init__(self, folder: Path, dimension: int, with_tokens: bool) -> None:
+    def __init__(self, folder: Path, dimension: int, with_tokens: bool, codec: TokenCodec | None = None) -> None:
         folder.mkdir()
         self.folder = folder
         self.dimension = dimension
@@ -49,12 +58,7 @@ class SegmentWriter:
         self._vectors_out = _growing(folder / VECTORS, np.zeros((0, dimension), np.float32))
         self._passage_terms = LexicalBuilder()
         self._window_terms = LexicalBuilder()
-        self._tokens_out = None
-        if with_tokens:
-            empty = {"ids": np.zeros(0, np.int32), "codes": np.zeros((0, dimension), np.int8), "scales": np.zeros(0, np.float32)}
-            self._tokens_out = [_growing(folder / f"tokens_{name}.npy", array) for name, array in empty.items()]
-            self._token_offsets = [np.zeros(1, np.int64)]
-            self._frequencies = np.zeros(0, np.int64)
+        self._tokens_out = TokenFiles(folder, dimension, codec) if with_tokens else None
 
     def append(
         self, passages: Sequence[Paragraph], units: np.ndarray, vectors: np.ndarray,
@@ -76,14 +80,7 @@ class SegmentWriter:
     def _append_tokens(self, tokens: Sequence[QuantisedTokens] | None) -> None:
         if tokens is None:
             raise ValueError("this segment keeps token vectors, and an article came without them")
-        ids, codes, scales, offsets = TokenStore.concat(tokens, self.dimension)
-        for out, array in zip(self._tokens_out, (ids, codes, scales)):
-            out.append(np.ascontiguousarray(array))
-        counted = document_frequencies(ids, offsets)
-        if len(counted) > len(self._frequencies):
-            self._frequencies = np.pad(self._frequencies, (0, len(counted) - len(self._frequencies)))
-        self._frequencies[: len(counted)] += counted
-        self._token_offsets.append(self._token_offsets[-1][-1] + offsets[1:])
+        self._tokens_out.append(tokens)
 
     def finish(self, index_type: str | None = None, index_params: dict | None = None) -> tuple[str, dict]:
         """Close the row files and build the vector index and BM25 over them.
@@ -94,10 +91,7 @@ class SegmentWriter:
         self._units_out.close()
         self._vectors_out.close()
         if self._tokens_out is not None:
-            for out in self._tokens_out:
-                out.close()
-            np.save(self.folder / f"tokens_{TOKEN_ARRAYS[-1]}.npy", np.concatenate(self._token_offsets), allow_pickle=False)
-            np.save(self.folder / TOKEN_FREQUENCIES, self._frequencies, allow_pickle=False)
+            self._tokens_out.finish()
         if index_type is None:
             index_type, index_params = vector_index.choose(self.units)
         vectors = np.load(self.folder / VECTORS, mmap_mode="r", allow_pickle=False)
@@ -110,12 +104,90 @@ class SegmentWriter:
 
     def abandon(self) -> None:
         """Close every file after a failure (the staging folder is removed by its owner)."""
-        for out in [self._units_out, self._vectors_out, *(self._tokens_out or [])]:
+        for out in [self._units_out, self._vectors_out, *(self._tokens_out.files() if self._tokens_out else [])]:
             try:
                 out.close()
             except Exception:  # noqa: BLE001 - already failing; the folder is thrown away
                 pass
         self._passages_out.close()
+
+
+class TokenFiles:
+    """A segment's token files as its passages arrive: ids, offsets, document frequencies, and
+    the vectors: coded as they come with the index's codebook (`codec`), else int8.
+
+    A segment written as int8 that ends with `COMPRESS_FROM_TOKENS` tokens or more is coded
+    when it is finished: a codebook is trained on `TRAIN_TOKENS` of its tokens, drawn evenly
+    from the whole segment, and the int8 file is read back a block at a time and replaced by
+    the codes. Passages copied with codes of the segment's codebook are written as they are.
+    """
+
+    def __init__(self, folder: Path, dimension: int, codec: TokenCodec | None) -> None:
+        self.folder = folder
+        self.dimension = dimension
+        self.codec = codec
+        self.tokens = 0
+        self._ids = _growing(folder / TOKEN_IDS, np.zeros(0, np.int32))
+        self._scales = None if codec else _growing(folder / TOKEN_SCALES, np.zeros(0, np.float32))
+        self._codes = _growing(folder / TOKEN_CODES, np.zeros((0, codec.pieces) if codec else (0, dimension), np.uint8 if codec else np.int8))
+        self._offsets = [np.zeros(1, np.int64)]
+        self._frequencies = np.zeros(0, np.int64)
+        self._same_codec: set[int] = set()  # ids of codecs found equal to `codec`
+
+    def append(self, tokens: Sequence[QuantisedTokens]) -> None:
+        tokens = [t if self._keeps_codes(t) else t.as_int8() for t in tokens]
+        ids, codes, scales, offsets = TokenStore.concat(tokens, self.dimension)
+        self._ids.append(np.ascontiguousarray(ids))
+        counted = document_frequencies(ids, offsets)
+        if len(counted) > len(self._frequencies):
+            self._frequencies = np.pad(self._frequencies, (0, len(counted) - len(self._frequencies)))
+        self._frequencies[: len(counted)] += counted
+        self._offsets.append(self._offsets[-1][-1] + offsets[1:])
+        self.tokens += len(ids)
+        if self.codec is None:
+            self._codes.append(np.ascontiguousarray(codes))
+            self._scales.append(np.ascontiguousarray(scales))
+        else:
+            self._codes.append(codes if scales is None else self.codec.encode(dequantise(codes, scales)))
+
+    def _keeps_codes(self, tokens: QuantisedTokens) -> bool:
+        """Whether a copied passage's codes can be written as they are: coded with this
+        segment's codebook (a merge: no coding again, no second rounding)."""
+        if tokens.codec is None or self.codec is None:
+            return False
+        if id(tokens.codec) not in self._same_codec:
+            if not (np.array_equal(tokens.codec.centroids, self.codec.centroids) and np.array_equal(tokens.codec.rotation, self.codec.rotation)):
+                return False
+            self._same_codec.add(id(tokens.codec))
+        return True
+
+    def finish(self) -> None:
+        for out in self.files():
+            out.close()
+        np.save(self.folder / TOKEN_OFFSETS, np.concatenate(self._offsets), allow_pickle=False)
+        np.save(self.folder / TOKEN_FREQUENCIES, self._frequencies, allow_pickle=False)
+        if self.codec is not None:
+            self.codec.save(self.folder)
+        elif self.tokens >= COMPRESS_FROM_TOKENS:
+            self._code_int8_file()
+
+    def files(self) -> list[NpyAppendArray]:
+        return [out for out in (self._ids, self._codes, self._scales) if out is not None]
+
+    def _code_int8_file(self) -> None:
+        codes = np.load(self.folder / TOKEN_CODES, mmap_mode="r", allow_pickle=False)
+        scales = np.load(self.folder / TOKEN_SCALES, mmap_mode="r", allow_pickle=False)
+        sample = np.linspace(0, len(codes) - 1, min(len(codes), TRAIN_TOKENS)).astype(np.int64)
+        self.codec = TokenCodec.train(dequantise(codes[sample], scales[sample]))
+        coded = _growing(self.folder / f"coding-{TOKEN_CODES}", np.zeros((0, self.codec.pieces), np.uint8))
+        for start in range(0, len(codes), CODING_BLOCK):
+            block = slice(start, start + CODING_BLOCK)
+            coded.append(self.codec.encode(dequantise(codes[block], scales[block])))
+        coded.close()
+        del codes, scales
+        self.codec.save(self.folder)
+        os.replace(self.folder / f"coding-{TOKEN_CODES}", self.folder / TOKEN_CODES)
+        os.remove(self.folder / TOKEN_SCALES)
 
 
 def _growing(path: Path, empty: np.ndarray) -> NpyAppendArray:

@@ -10,9 +10,10 @@ Layout of `index_dir`:
             units.npy             what was embedded: rows of (passage row, start, end) - the
                                   whole passage, then its sentence windows
             vectors.npy           one unit-length vector per unit; index.faiss searches them
-            tokens_*.npy          per-passage token ids and vectors (int8 codes and scales),
-                                  for late-interaction reranking, and each id's document
-                                  frequency
+            tokens_*.npy          per-passage token ids and vectors, for late-interaction
+                                  reranking (48-byte product-quantisation codes and their
+                                  codebook, or int8 codes and scales), and each id's
+                                  document frequency
             bm25_passages/, bm25_windows/   keyword indexes (bm25s' own plain files)
 A rebuild writes a whole new generation next to the old one and then replaces CURRENT
 (temp file + rename), so a crash at any moment leaves the previous index answering and a
@@ -49,6 +50,7 @@ from retrieval.index.manifest import (
 )
 from retrieval.index.passages_file import PassageFiles
 from retrieval.index.segmented import LexicalStack, RowStack, TokenStack, VectorStack
+from retrieval.index.token_codec import CODEBOOK, TokenCodec
 from retrieval.index.token_store import TokenStore
 
 # a segment's files (`segment_writer` writes them)
@@ -59,6 +61,7 @@ INDEX = "index.faiss"
 BM25_PASSAGES = "bm25_passages"
 BM25_WINDOWS = "bm25_windows"
 TOKEN_ARRAYS = ("ids", "codes", "scales", "offsets")  # saved as tokens_<name>.npy
+TOKEN_IDS, TOKEN_CODES, TOKEN_SCALES, TOKEN_OFFSETS = (f"tokens_{name}.npy" for name in TOKEN_ARRAYS)
 TOKEN_FREQUENCIES = "tokens_df.npy"  # passages holding each word-piece id (absent in format 3)
 
 
@@ -73,7 +76,12 @@ class IndexData:
     passages: Sequence[Paragraph]  # `PassageFiles`: rows parsed when read
     units: np.ndarray  # int32 rows (passage row, start, end)
     vectors: np.ndarray  # float32, one row per unit (a `RowStack` over several segments)
-    tokens: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None  # TOKEN_ARRAYS, in order
+    tokens: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray] | None  # TOKEN_ARRAYS, in order
+    codec: TokenCodec | None = None  # the codebook of product-quantised token vectors (no scales then)
+
+    def passage_tokens(self, rows: Sequence[int]):
+        """These passages' token vectors as a build copies them (`TokenStore.quantised`)."""
+        return TokenStore.from_arrays(*self.tokens, codec=self.codec).quantised(rows)
 
     @cached_property
     def unit_start(self) -> np.ndarray:
@@ -183,10 +191,14 @@ def _reading(path: Path) -> Iterator[None]:
 def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
     with _reading(path / PASSAGES):
         passages = PassageFiles.open(path / PASSAGES)
-    tokens = None
-    if (path / f"tokens_{TOKEN_ARRAYS[0]}.npy").exists():
-        tokens = tuple(_load(path / f"tokens_{name}.npy") for name in TOKEN_ARRAYS)
-    data = IndexData(passages, _load(path / UNITS), _load(path / VECTORS), tokens)
+    tokens, codec = None, None
+    if (path / TOKEN_IDS).exists():
+        if (path / CODEBOOK).exists():
+            with _reading(path / CODEBOOK):
+                codec = TokenCodec.load(path)
+        scales = None if codec else _load(path / TOKEN_SCALES)
+        tokens = (_load(path / TOKEN_IDS), _load(path / TOKEN_CODES), scales, _load(path / TOKEN_OFFSETS))
+    data = IndexData(passages, _load(path / UNITS), _load(path / VECTORS), tokens, codec)
     if entry.index_type not in (vector_index.FLAT, vector_index.HNSW, vector_index.REDUCED):
         raise ValueError(f"unknown index type {entry.index_type!r}")  # the manifest's fault, not the file's
     with _reading(path / INDEX):
@@ -201,8 +213,18 @@ def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
     if tokens is not None:
         frequencies = _load(path / TOKEN_FREQUENCIES) if (path / TOKEN_FREQUENCIES).exists() else None
         with _reading(path / TOKEN_FREQUENCIES):
-            token_store = TokenStore.from_arrays(*tokens, frequencies)
+            token_store = TokenStore.from_arrays(*tokens, frequencies, codec)
     return Segment(entry, path, data, faiss_index, lexical_passages, lexical_windows, window_rows, token_store)
+
+
+def token_codec(generation: Path, manifest: Manifest) -> TokenCodec | None:
+    """The codebook of the generation's newest segment that has one: the one a segment
+    appended to it encodes with."""
+    for entry in reversed(manifest.segments):
+        if (generation / entry.name / CODEBOOK).exists():
+            with _reading(generation / entry.name / CODEBOOK):
+                return TokenCodec.load(generation / entry.name)
+    return None
 
 
 def _one_view(path: Path, manifest: Manifest, segments: tuple[Segment, ...]) -> StoredIndex:
@@ -249,11 +271,13 @@ def _check_sizes(path: Path, data: IndexData, entry: SegmentEntry, dimension: in
     ]
     if data.tokens is not None:
         ids, codes, scales, offsets = data.tokens
+        width = (dimension,) if data.codec is None else (data.codec.pieces,)
         checks += [
-            ("tokens_offsets.npy", len(offsets) == len(data.passages) + 1),
-            ("tokens_ids.npy", len(offsets) and int(offsets[-1]) == len(ids)),
-            ("tokens_codes.npy", len(codes) == len(ids) and codes.shape[1:] == (dimension,)),
-            ("tokens_scales.npy", len(scales) == len(ids)),
+            (TOKEN_OFFSETS, len(offsets) == len(data.passages) + 1),
+            (TOKEN_IDS, len(offsets) and int(offsets[-1]) == len(ids)),
+            (CODEBOOK, data.codec is None or data.codec.dimension == dimension),
+            (TOKEN_CODES, len(codes) == len(ids) and codes.shape[1:] == width),
+            (TOKEN_SCALES, scales is None or len(scales) == len(ids)),
         ]
     for name, consistent in checks:
         if not consistent:

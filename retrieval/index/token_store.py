@@ -16,14 +16,23 @@ import numpy as np
 
 from retrieval.embedding.embedder import TokenVectors
 from retrieval.index.row_ranges import gather_ranges
+from retrieval.index.token_codec import TokenCodec
 
 
 class QuantisedTokens(NamedTuple):
-    """One passage's token vectors as stored: word-piece ids, int8 codes, one scale per token."""
+    """One passage's token vectors as stored: word-piece ids, int8 codes and one scale per
+    token, or (copied from a coded segment) that segment's codes and `codec`, no scales."""
 
     ids: np.ndarray
     codes: np.ndarray
-    scales: np.ndarray
+    scales: np.ndarray | None
+    codec: TokenCodec | None = None
+
+    def as_int8(self) -> "QuantisedTokens":
+        """int8 codes and scales, decoding coded ones (for a segment with another codebook)."""
+        if self.codec is None:
+            return self
+        return QuantisedTokens.of(TokenVectors(self.ids, self.codec.decode(self.codes) @ self.codec.rotation))
 
     @classmethod
     def of(cls, tokens: TokenVectors) -> "QuantisedTokens":
@@ -36,23 +45,26 @@ class QuantisedTokens(NamedTuple):
 class TokenStore:
     """Token vectors of every passage, concatenated; passage p owns rows offsets[p]:offsets[p+1].
 
-    Each vector is kept as int8 codes and one scale (codes * scale gives it back to within
-    half a code, cosine > 0.9999): half of float16's size, and measured at 10,000 passages,
-    widening the rerank's 2,000 rows from int8 took 0.4 ms where float16 took 2.3 ms.
+    Each vector is kept either as 48 bytes of product-quantisation codes (with `codec`, see
+    `token_codec`) or, in a segment of fewer than `COMPRESS_FROM_TOKENS` tokens and in
+    indexes built before, as int8 codes and one scale (codes * scale gives it back to within half a code,
+    cosine > 0.9999; measured at 10,000 passages, widening the rerank's 2,000 rows from
+    int8 took 0.4 ms where float16 took 2.3 ms).
     """
 
     ids: np.ndarray  # int32 word-piece ids
-    codes: np.ndarray  # int8, one row per token
-    scales: np.ndarray  # float32, one per token
+    codes: np.ndarray  # one row per token: int8 (dimension wide), or uint8 (codec.pieces wide)
+    scales: np.ndarray | None  # float32, one per token; None with a codec
     offsets: np.ndarray  # int64, one more than there are passages
     stored_frequencies: np.ndarray | None = None  # `document_frequencies`, as saved at build
+    codec: TokenCodec | None = None
 
     @classmethod
     def from_arrays(
-        cls, ids: np.ndarray, codes: np.ndarray, scales: np.ndarray, offsets: np.ndarray,
-        frequencies: np.ndarray | None = None,
+        cls, ids: np.ndarray, codes: np.ndarray, scales: np.ndarray | None, offsets: np.ndarray,
+        frequencies: np.ndarray | None = None, codec: TokenCodec | None = None,
     ) -> "TokenStore":
-        return cls(ids, codes, scales, offsets, frequencies)
+        return cls(ids, codes, scales, offsets, frequencies, codec)
 
     @cached_property
     def document_frequencies(self) -> np.ndarray:
@@ -95,13 +107,35 @@ class TokenStore:
         return (
             np.concatenate([t.ids for t in tokens]).astype(np.int32),
             np.concatenate([t.codes for t in tokens]),
-            np.concatenate([t.scales for t in tokens]),
+            None if tokens[0].scales is None else np.concatenate([t.scales for t in tokens]),
             offsets,
         )
 
     def passage(self, row: int) -> TokenVectors:
         start, end = int(self.offsets[row]), int(self.offsets[row + 1])
-        return TokenVectors(self.ids[start:end], dequantise(self.codes[start:end], self.scales[start:end]))
+        return TokenVectors(self.ids[start:end], self._vectors(np.arange(start, end)))
+
+    def quantised(self, rows: Sequence[int]) -> list[QuantisedTokens]:
+        """These passages' tokens as a build copies them into a new segment."""
+        copied = []
+        for row in rows:
+            start, end = int(self.offsets[row]), int(self.offsets[row + 1])
+            ids, codes = np.array(self.ids[start:end], dtype=np.int32), np.array(self.codes[start:end])
+            scales = None if self.codec is not None else np.array(self.scales[start:end])
+            copied.append(QuantisedTokens(ids, codes, scales, self.codec))
+        return copied
+
+    def _vectors(self, token_rows: np.ndarray) -> np.ndarray:
+        """float32 unit-length vectors of these token rows."""
+        if self.codec is None:
+            return dequantise(self.codes[token_rows], self.scales[token_rows])
+        return self.codec.vectors(self.codes[token_rows])
+
+    def _similarities(self, query: np.ndarray, token_rows: np.ndarray) -> np.ndarray:
+        """Cosine of each question token (rows) with each of these stored tokens (columns)."""
+        if self.codec is None:
+            return (query @ self.codes[token_rows].T.astype(np.float32)) * self.scales[token_rows]
+        return self.codec.similarities(query, self.codes[token_rows])
 
     def maxsim(self, query: TokenVectors, rows: Sequence[int]) -> np.ndarray:
         """IDF-weighted mean, over question tokens, of the best cosine in each passage."""
@@ -117,7 +151,7 @@ class TokenStore:
         filled = ends > starts
         if filled.any():
             token_rows, begins = gather_ranges(starts[filled], ends[filled])
-            sims = (query.vectors @ self.codes[token_rows].T.astype(np.float32)) * self.scales[token_rows]
+            sims = self._similarities(query.vectors, token_rows)
             scores[filled] = weights @ np.maximum.reduceat(sims, begins, axis=1)
         return scores
 
