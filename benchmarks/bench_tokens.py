@@ -22,9 +22,9 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as questions run (retrieval.embedding.threads)
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from benchmarks.paths import RESULTS  # noqa: E402
+from benchmarks.paths import RESULTS
 
 INT8_BYTES = 384 + 4  # int8 codes and a float32 scale
 PARAGRAPHS = (10_000, 100_000, 1_000_000)

@@ -25,8 +25,18 @@ from corpus.model import Paragraph
 from retrieval.index import vector_index
 from retrieval.index.lexical import LexicalBuilder
 from retrieval.index.store import (
-    BM25_PASSAGES, BM25_WINDOWS, INDEX, PASSAGES, TOKEN_CODES, TOKEN_FREQUENCIES, TOKEN_IDS, TOKEN_OFFSETS, TOKEN_SCALES,
-    UNITS, VECTORS, window_units,
+    BM25_PASSAGES,
+    BM25_WINDOWS,
+    INDEX,
+    PASSAGES,
+    TOKEN_CODES,
+    TOKEN_FREQUENCIES,
+    TOKEN_IDS,
+    TOKEN_OFFSETS,
+    TOKEN_SCALES,
+    UNITS,
+    VECTORS,
+    window_units,
 )
 from retrieval.index.token_codec import COMPRESS_FROM_TOKENS, TRAIN_TOKENS, TokenCodec
 from retrieval.index.token_store import (
@@ -35,7 +45,6 @@ from retrieval.index.token_store import (
     dequantise,
     document_frequencies,
 )
-
 
 CODING_BLOCK = 262_144  # int8 tokens read back and coded at a time (~100 MB)
 

@@ -53,7 +53,7 @@ class TokenCodec:
     calibration: float = 1.0
 
     @classmethod
-    def train(cls, vectors: np.ndarray) -> "TokenCodec":
+    def train(cls, vectors: np.ndarray) -> TokenCodec:
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -75,7 +75,7 @@ class TokenCodec:
         return cls(centroids, matrix, float(np.einsum("ij,ij->i", coded, sample).mean()))
 
     @classmethod
-    def load(cls, folder: Path) -> "TokenCodec":
+    def load(cls, folder: Path) -> TokenCodec:
         centroids = np.load(folder / CODEBOOK, allow_pickle=False)
         rotation = np.load(folder / ROTATION, allow_pickle=False)
         calibration = float(json.loads((folder / SETTINGS).read_text(encoding="utf-8"))["calibration"])

@@ -46,7 +46,7 @@ def test_decoded_codes_encode_to_the_same_codes(codec):
 def test_maxsim_over_codes_scores_the_coded_unit_vectors_calibrated(codec):
     rng = np.random.default_rng(3)
     passages = [TokenVectors(rng.integers(0, 50, n), _unit_vectors(rng, n)) for n in (5, 0, 9, 3)]
-    ids, int8_codes, scales, offsets = TokenStore.concat([QuantisedTokens.of(p) for p in passages], 384)
+    ids, _, _, offsets = TokenStore.concat([QuantisedTokens.of(p) for p in passages], 384)
     codes = codec.encode(np.concatenate([p.vectors for p in passages]))
     coded = TokenStore.from_arrays(ids, codes, None, offsets, codec=codec)
     query = TokenVectors(rng.integers(0, 50, 4), _unit_vectors(rng, 4))
