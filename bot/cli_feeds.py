@@ -32,16 +32,15 @@ def feeds_add(urls, config_path):
     from corpus.web.fetching import Fetcher
 
     settings = load_config(config_path).feeds
-    registry = FeedRegistry.load(settings.file)
     fetcher = Fetcher(settings.fetch_policy())
     checked = []
-    for url in urls:
-        feed = registry.add(url)
-        parsed = parse_feed(fetcher.get(feed.url, accept=FEED_ACCEPT), max_entries=1000)
-        checked.append((feed.url, parsed))
-    for url, parsed in checked:
-        registry.mark_seen({}, {url: parsed.title} if parsed.title else {})
-    registry.save()
+    with FeedRegistry.editing(settings.file) as registry:  # saved only if every feed could be read
+        for url in urls:
+            feed = registry.add(url)
+            parsed = parse_feed(fetcher.get(feed.url, accept=FEED_ACCEPT), max_entries=1000)
+            checked.append((feed.url, parsed))
+        for url, parsed in checked:
+            registry.mark_seen({}, {url: parsed.title} if parsed.title else {})
     for url, parsed in checked:
         title = f" ({parsed.title})" if parsed.title else ""
         click.echo(f"following {url}{title}: {len(parsed.entries)} entries; `newsbot update` fetches them")
@@ -74,9 +73,8 @@ def feeds_remove(urls, config_path):
     from corpus.web.feeds import FeedRegistry
 
     settings = load_config(config_path).feeds
-    registry = FeedRegistry.load(settings.file)
-    removed = [registry.remove(url) for url in urls]  # all checked before the file changes
-    registry.save()
+    with FeedRegistry.editing(settings.file) as registry:
+        removed = [registry.remove(url) for url in urls]  # all checked before the file changes
     for feed in removed:
         click.echo(f"no longer following {feed.url}")
 

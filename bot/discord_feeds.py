@@ -76,21 +76,22 @@ class FeedFollowing:
         from corpus.web.feeds import FEED_ACCEPT, FeedRegistry, parse_feed
         from corpus.web.fetching import Fetcher
 
-        registry = FeedRegistry.load(self.settings.file)
-        feed = registry.add(url)
-        parsed = parse_feed(Fetcher(self.settings.fetch_policy()).get(feed.url, accept=FEED_ACCEPT), max_entries=1000)
-        registry.mark_seen({}, {feed.url: parsed.title} if parsed.title else {})
-        registry.save()
+        with FeedRegistry.editing(self.settings.file) as registry:
+            feed = registry.add(url)
+            parsed = parse_feed(Fetcher(self.settings.fetch_policy()).get(feed.url, accept=FEED_ACCEPT), max_entries=1000)
+            registry.mark_seen({}, {feed.url: parsed.title} if parsed.title else {})
         return feed.url, parsed
 
     async def unfollow(self, url: str) -> str:
-        from corpus.web.feeds import FeedRegistry
 
         async with self.registry_lock:
-            registry = FeedRegistry.load(self.settings.file)
-            feed = registry.remove(url)
-            await asyncio.to_thread(registry.save)
-        return feed.url
+            return await asyncio.to_thread(self._unfollow, url)
+
+    def _unfollow(self, url: str) -> str:
+        from corpus.web.feeds import FeedRegistry
+
+        with FeedRegistry.editing(self.settings.file) as registry:
+            return registry.remove(url).url
 
     async def followed(self):
         from corpus.web.feeds import FeedRegistry

@@ -1,11 +1,14 @@
 """The followed feeds, kept in a small JSON file, and reading one RSS/Atom feed.
 
-The registry file (its path is the caller's choice; the CLI keeps it beside the index, as
+The registry file (its path is the caller's choice; the CLI keeps it beside config.toml, as
 `feeds.json`) holds each feed's address, its title when last read, and the entry addresses
 already dealt with (stored, or skipped as a duplicate). Remembering them means an entry is
 fetched once, not on every update, and an article a person removed from the corpus does not
 come back while the feed still lists it. The caller records them (`mark_seen`) only after
 the index took the new articles in, so an update that fails leaves nothing marked.
+Every change is made through `FeedRegistry.editing`, under an OS file lock (filelock, as the
+build lock), so the bot's scheduled update and a `newsbot feeds add` in a shell never write
+over each other's change.
 
 Feeds are parsed by feedparser, the long-kept parser that reads RSS 0.9x/1.0/2.0 and Atom
 and recovers what it can from broken XML; a feed it could read only in part is still used,
@@ -18,8 +21,12 @@ import json
 import os
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterator
+
+from filelock import FileLock, Timeout
 
 from corpus.errors import CorpusError
 from corpus.web.fetching import Fetched, FetchError, checked_url
@@ -29,6 +36,7 @@ FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9,
 REGISTRY_VERSION = 1
 MAX_FEEDS = 200
 MAX_SEEN_PER_FEED = 1000  # more than any feed lists at once; the oldest are forgotten first
+LOCK_WAIT_SECONDS = 120  # longer than checking a few feeds takes; a whole update holds it only to mark entries
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,24 @@ class FeedRegistry:
                 f"the feeds file {path} is damaged ({exc}); fix it, or delete it and add the feeds again"
             ) from None
         return cls(path, feeds)
+
+    @classmethod
+    @contextmanager
+    def editing(cls, path: Path) -> Iterator[FeedRegistry]:
+        """The registry at `path`, saved when the block ends without an error; read, changed and
+        written under the file's lock, so no other process changes it in between."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(path.parent / f".{path.name}.lock"))
+        try:
+            lock.acquire(timeout=LOCK_WAIT_SECONDS)
+        except Timeout:
+            raise CorpusError(f"the feeds file {path} is being changed by another newsbot; try again in a minute") from None
+        try:
+            registry = cls.load(path)
+            yield registry
+            registry.save()
+        finally:
+            lock.release()
 
     def find(self, url: str) -> FollowedFeed | None:
         key = normalised_url(url)

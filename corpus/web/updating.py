@@ -208,8 +208,7 @@ def store_updates(report: UpdateReport, registry: FeedRegistry, corpus_dir: Path
             for article in report.articles:
                 edit.write(corpus_dir / article.name, article.data)
             taken = take_in()
-    latest = FeedRegistry.load(registry.path)  # feeds followed or dropped while this update ran stay so
-    latest.mark_seen(report.seen, report.titles)
-    latest.save()
+    with FeedRegistry.editing(registry.path) as latest:  # feeds followed or dropped meanwhile stay so
+        latest.mark_seen(report.seen, report.titles)
     registry.feeds = latest.feeds
     return taken

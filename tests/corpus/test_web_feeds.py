@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,42 @@ def test_saving_leaves_only_the_registry_file(tmp_path: Path):
     registry.save()
     assert [path.name for path in tmp_path.iterdir()] == ["feeds.json"]
     assert json.loads((tmp_path / "feeds.json").read_text())["version"] == 1
+
+
+def test_two_editors_at_once_keep_both_changes(tmp_path: Path):
+    """The scheduled update and a shell's `feeds add` each load, change and save the file: the
+    second waits for the first's lock, so it reads the first's change instead of writing over it."""
+    path = tmp_path / "feeds.json"
+    first_holds, second_started = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with FeedRegistry.editing(path) as registry:
+            registry.add("https://one.example/feed")
+            first_holds.set()
+            second_started.wait(timeout=10)
+            time.sleep(0.3)  # the second is now waiting on the lock, not reading the old file
+
+    def second() -> None:
+        first_holds.wait(timeout=10)
+        second_started.set()
+        with FeedRegistry.editing(path) as registry:
+            registry.add("https://two.example/feed")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert [feed.url for feed in FeedRegistry.load(path).feeds] == ["https://one.example/feed", "https://two.example/feed"]
+
+
+def test_an_edit_that_fails_saves_nothing(tmp_path: Path):
+    path = tmp_path / "feeds.json"
+    with pytest.raises(CorpusError):
+        with FeedRegistry.editing(path) as registry:
+            registry.add("https://one.example/feed")
+            registry.remove("https://unknown.example/feed")
+    assert FeedRegistry.load(path).feeds == []
 
 
 def test_seen_entries_and_titles_are_remembered(tmp_path: Path):
