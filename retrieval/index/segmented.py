@@ -42,7 +42,7 @@ class RowStack:
         self.arrays = list(arrays)
         self.starts = _starts([len(a) for a in self.arrays])
         self.shape = (int(self.starts[-1]), *self.arrays[0].shape[1:])
-        self.dtype = self.arrays[0].dtype
+        self.dtype = np.result_type(*(a.dtype for a in self.arrays))  # float32 beside halved (float16) vectors
 
     def __len__(self) -> int:
         return self.shape[0]

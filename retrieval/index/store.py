@@ -75,7 +75,7 @@ class IndexData:
 
     passages: Sequence[Paragraph]  # `PassageFiles`: rows parsed when read
     units: np.ndarray  # int32 rows (passage row, start, end)
-    vectors: np.ndarray  # float32, one row per unit (a `RowStack` over several segments)
+    vectors: np.ndarray  # float32 (float16 in big segments), one row per unit (a `RowStack` over several segments)
     tokens: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray] | None  # TOKEN_ARRAYS, in order
     codec: TokenCodec | None = None  # the codebook of product-quantised token vectors (no scales then)
 
