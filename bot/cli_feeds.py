@@ -28,19 +28,11 @@ def feeds() -> None:
 @friendly_errors
 def feeds_add(urls, config_path):
     """Follow the feeds at URLS (each is read once now, to check it is a feed)."""
-    from corpus.web.feeds import FEED_ACCEPT, FeedRegistry, parse_feed
+    from corpus.web.feeds import follow
     from corpus.web.fetching import Fetcher
 
     settings = load_config(config_path).feeds
-    fetcher = Fetcher(settings.fetch_policy())
-    checked = []
-    with FeedRegistry.editing(settings.file) as registry:  # saved only if every feed could be read
-        for url in urls:
-            feed = registry.add(url)
-            parsed = parse_feed(fetcher.get(feed.url, accept=FEED_ACCEPT), max_entries=1000)
-            checked.append((feed.url, parsed))
-        for url, parsed in checked:
-            registry.mark_seen({}, {url: parsed.title} if parsed.title else {})
+    checked = follow(settings.file, list(urls), Fetcher(settings.fetch_policy()))
     for url, parsed in checked:
         title = f" ({parsed.title})" if parsed.title else ""
         click.echo(f"following {url}{title}: {len(parsed.entries)} entries; `newsbot update` fetches them")

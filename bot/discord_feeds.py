@@ -73,14 +73,11 @@ class FeedFollowing:
             return await asyncio.to_thread(self._follow, url)
 
     def _follow(self, url: str):
-        from corpus.web.feeds import FEED_ACCEPT, FeedRegistry, parse_feed
+        from corpus.web.feeds import follow
         from corpus.web.fetching import Fetcher
 
-        with FeedRegistry.editing(self.settings.file) as registry:
-            feed = registry.add(url)
-            parsed = parse_feed(Fetcher(self.settings.fetch_policy()).get(feed.url, accept=FEED_ACCEPT), max_entries=1000)
-            registry.mark_seen({}, {feed.url: parsed.title} if parsed.title else {})
-        return feed.url, parsed
+        (followed,) = follow(self.settings.file, [url], Fetcher(self.settings.fetch_policy()))
+        return followed
 
     async def unfollow(self, url: str) -> str:
 

@@ -29,13 +29,14 @@ from typing import Iterator
 from filelock import FileLock, Timeout
 
 from corpus.errors import CorpusError
-from corpus.web.fetching import Fetched, FetchError, checked_url
+from corpus.web.fetching import Fetched, Fetcher, FetchError, checked_url
 from corpus.web.pages import normalised_url
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 REGISTRY_VERSION = 1
 MAX_FEEDS = 200
 MAX_SEEN_PER_FEED = 1000  # more than any feed lists at once; the oldest are forgotten first
+MAX_CHECKED_ENTRIES = 1000  # entries counted when a feed is first read, to tell the user
 LOCK_WAIT_SECONDS = 120  # longer than checking a few feeds takes; a whole update holds it only to mark entries
 
 
@@ -150,6 +151,18 @@ class FeedRegistry:
         except OSError as exc:
             temp.unlink(missing_ok=True)
             raise CorpusError(f"cannot write the feeds file {self.path}: {exc.strerror or exc}") from None
+
+
+def follow(path: Path, urls: list[str], fetcher: Fetcher) -> list[tuple[str, ParsedFeed]]:
+    """Follow `urls`, each read once now to check it is a feed: (its address, the parsed feed)
+    for each. Saved only if every one could be read, so a bad address follows nothing."""
+    checked = []
+    with FeedRegistry.editing(path) as registry:
+        for url in urls:
+            feed = registry.add(url)
+            checked.append((feed.url, parse_feed(fetcher.get(feed.url, accept=FEED_ACCEPT), MAX_CHECKED_ENTRIES)))
+        registry.mark_seen({}, {url: parsed.title for url, parsed in checked if parsed.title})
+    return checked
 
 
 def parse_feed(fetched: Fetched, max_entries: int) -> ParsedFeed:
