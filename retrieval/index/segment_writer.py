@@ -133,10 +133,13 @@ class TokenFiles:
     """A segment's token files as its passages arrive: ids, offsets, document frequencies, and
     the vectors: coded as they come with the index's codebook (`codec`), else int8.
 
-    A segment written as int8 that ends with `COMPRESS_FROM_TOKENS` tokens or more is coded
-    when it is finished: a codebook is trained on `TRAIN_TOKENS` of its tokens, drawn evenly
-    from the whole segment, and the int8 file is read back a block at a time and replaced by
-    the codes. Passages copied with codes of the segment's codebook are written as they are.
+    A segment written as int8 switches to codes the moment it holds `COMPRESS_FROM_TOKENS`
+    tokens: a codebook is trained on `TRAIN_TOKENS` of them, drawn evenly, the int8 rows so far
+    are coded into a new file (and deleted), and every later passage is coded as it arrives.
+    Coding the whole segment at the end instead held a million paragraphs' 35 GB of int8 rows
+    on disk and read them all back (build 22 -> 28 min, the kernel-counted peak 9.5 -> 21.4
+    GB); now the int8 rows never exceed the threshold's ~390 MB. Passages copied with codes
+    of the segment's codebook are written as they are.
     """
 
     def __init__(self, folder: Path, dimension: int, codec: TokenCodec | None) -> None:
@@ -147,6 +150,7 @@ class TokenFiles:
         self._ids = _growing(folder / TOKEN_IDS, np.zeros(0, np.int32))
         self._scales = None if codec else _growing(folder / TOKEN_SCALES, np.zeros(0, np.float32))
         self._codes = _growing(folder / TOKEN_CODES, np.zeros((0, codec.pieces) if codec else (0, dimension), np.uint8 if codec else np.int8))
+        self._codes_path = folder / TOKEN_CODES
         self._offsets = [np.zeros(1, np.int64)]
         self._frequencies = np.zeros(0, np.int64)
         self._same_codec: set[int] = set()  # ids of codecs found equal to `codec`
@@ -164,6 +168,8 @@ class TokenFiles:
         if self.codec is None:
             self._codes.append(np.ascontiguousarray(codes))
             self._scales.append(np.ascontiguousarray(scales))
+            if self.tokens >= COMPRESS_FROM_TOKENS:
+                self._start_coding()
         else:
             self._codes.append(codes if scales is None else self.codec.encode(dequantise(codes, scales)))
 
@@ -185,26 +191,30 @@ class TokenFiles:
         np.save(self.folder / TOKEN_FREQUENCIES, self._frequencies, allow_pickle=False)
         if self.codec is not None:
             self.codec.save(self.folder)
-        elif self.tokens >= COMPRESS_FROM_TOKENS:
-            self._code_int8_file()
+        if self._codes_path != self.folder / TOKEN_CODES:
+            os.replace(self._codes_path, self.folder / TOKEN_CODES)
 
     def files(self) -> list[NpyAppendArray]:
         return [out for out in (self._ids, self._codes, self._scales) if out is not None]
 
-    def _code_int8_file(self) -> None:
+    def _start_coding(self) -> None:
+        """Train the codebook on the int8 rows written so far, code them into a new file that
+        later passages grow, and delete them."""
+        self._codes.close()
+        self._scales.close()
         codes = np.load(self.folder / TOKEN_CODES, mmap_mode="r", allow_pickle=False)
         scales = np.load(self.folder / TOKEN_SCALES, mmap_mode="r", allow_pickle=False)
         sample = np.linspace(0, len(codes) - 1, min(len(codes), TRAIN_TOKENS)).astype(np.int64)
         self.codec = TokenCodec.train(dequantise(codes[sample], scales[sample]))
-        coded = _growing(self.folder / f"coding-{TOKEN_CODES}", np.zeros((0, self.codec.pieces), np.uint8))
+        self._codes_path = self.folder / f"coding-{TOKEN_CODES}"
+        self._codes = _growing(self._codes_path, np.zeros((0, self.codec.pieces), np.uint8))
         for start in range(0, len(codes), CODING_BLOCK):
             block = slice(start, start + CODING_BLOCK)
-            coded.append(self.codec.encode(dequantise(codes[block], scales[block])))
-        coded.close()
+            self._codes.append(self.codec.encode(dequantise(codes[block], scales[block])))
         del codes, scales
-        self.codec.save(self.folder)
-        os.replace(self.folder / f"coding-{TOKEN_CODES}", self.folder / TOKEN_CODES)
+        os.remove(self.folder / TOKEN_CODES)
         os.remove(self.folder / TOKEN_SCALES)
+        self._scales = None
 
 
 def _halve(path: Path) -> None:

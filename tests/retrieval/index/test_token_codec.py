@@ -174,3 +174,29 @@ def test_an_int8_index_and_a_coded_segment_appended_to_it_are_searched_together(
     question = project.embedder.embed_with_tokens(["Why was the state visit to Washington cancelled?"])[1][0]
     scores = index.token_store.maxsim(question, rows)
     assert scores[0] > 0.5 and scores[0] > scores[-1]
+
+
+def test_a_growing_segment_codes_from_the_threshold_on_and_keeps_no_int8_rows(tmp_path, monkeypatch):
+    """A million paragraphs must not sit on disk as 35 GB of int8 rows before being coded:
+    once a segment holds `COMPRESS_FROM_TOKENS` tokens, what came before is coded and deleted,
+    and every later passage is coded as it arrives."""
+    monkeypatch.setattr(segment_writer, "COMPRESS_FROM_TOKENS", 1_000)
+    monkeypatch.setattr(segment_writer, "TRAIN_TOKENS", 1_000)
+    rng = np.random.default_rng(4)
+    files = segment_writer.TokenFiles(tmp_path, 384, codec=None)
+    written = []
+    for _ in range(12):
+        passages = [TokenVectors(rng.integers(0, 50, 50), _unit_vectors(rng, 50)) for _ in range(4)]
+        files.append([QuantisedTokens.of(p) for p in passages])
+        written.extend(QuantisedTokens.of(p) for p in passages)
+        if files.tokens >= 1_000:
+            assert files.codec is not None and not (tmp_path / "tokens_scales.npy").exists()
+            assert not (tmp_path / "tokens_codes.npy").exists()  # the int8 rows are gone
+    files.finish()
+    codes = np.load(tmp_path / "tokens_codes.npy")
+    assert codes.shape == (files.tokens, 48) and codes.dtype == np.uint8
+    loaded = TokenCodec.load(tmp_path)
+    _, int8, scales, _ = TokenStore.concat(written, 384)
+    from retrieval.index.token_store import dequantise
+
+    np.testing.assert_array_equal(codes, loaded.encode(dequantise(int8, scales)))
