@@ -25,6 +25,7 @@ import numpy as np
 from retrieval.embedding.chunked import TextFailed, first_failing
 from retrieval.embedding.embedder import TokenEmbedder, TokenVectors
 from retrieval.errors import RetrievalError
+from retrieval.index.token_store import dequantise, quantise
 
 QUEUED_PER_ACTOR = 2  # one running, one waiting: an actor never waits for the driver
 RETRIES = 3  # restarts of a lost actor, and re-runs of its chunks
@@ -72,8 +73,10 @@ class EmbedWorker:
 
     def _embed(self, texts: list[str], with_tokens: bool):
         if with_tokens:
+            # int8 and a scale, as the index keeps them: 388 bytes a token back to the
+            # driver instead of 1,536, and the driver's quantising gives the same codes
             vectors, tokens = self._model.embed_with_tokens(texts)
-            return vectors, [(t.ids, t.vectors) for t in tokens]
+            return vectors, [(t.ids, *quantise(t.vectors)) for t in tokens]
         return self._model.embed_batch(texts), None
 
     def cpu_seconds(self) -> float:
@@ -149,7 +152,7 @@ class RayEmbedder:
                 continue
             vectors, tokens = done.pop(given)
             given += 1
-            yield vectors, [TokenVectors(ids, v) for ids, v in tokens] if tokens is not None else None
+            yield vectors, [TokenVectors(ids, dequantise(codes, scales)) for ids, codes, scales in tokens] if tokens is not None else None
 
     def _result(self, ref):
         import ray
