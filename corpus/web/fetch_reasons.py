@@ -1,28 +1,10 @@
-"""Why a fetch failed, in one line a person can act on: HTTP statuses, network errors, refused hosts.
+"""Why a fetch failed, in one line a person can act on: HTTP statuses and network errors.
 
 Each reason follows the address in a `FetchError` ("http://...: HTTP 404 ...: no page at this
 address; check it"), so it says what happened and, where there is one, what to do.
 """
 
 from __future__ import annotations
-
-
-def private_address(host: str) -> str | None:
-    """Why `host` is refused, if it resolves to a loopback, private, link-local or reserved
-    address. Checked once per host per run, before connecting: a host whose DNS answer
-    changes in between is not caught."""
-    import ipaddress
-    import socket
-
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        return "host name not found; check the address"
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global:
-            return f"{host} is a private or local address ({address}); not fetched"
-    return None
 
 
 def status_reason(status: int, reason: str | None) -> str:

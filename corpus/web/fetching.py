@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from corpus.errors import CorpusError
-from corpus.web.fetch_reasons import network_reason, private_address, status_reason
+from corpus.web.addresses import LocalAddressRefused, guarded_pool_manager, private_address
+from corpus.web.fetch_reasons import network_reason, status_reason
 
 ROBOTS_AGENT = "newsbot"  # the token robots.txt rules are matched against
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -41,6 +42,10 @@ class FetchError(CorpusError):
         self.url = url
         self.reason = reason
         self.transient = transient
+
+
+class AddressRefused(FetchError):
+    """The connection reached a private or local address (`corpus.web.addresses`)."""
 
 
 class OutOfTime(FetchError):
@@ -120,7 +125,11 @@ class Fetcher:
         import urllib3
 
         self._user_agent = user_agent()
-        self._pool = urllib3.PoolManager(num_pools=20, maxsize=1)
+        self._pool = (
+            urllib3.PoolManager(num_pools=20, maxsize=1)
+            if self.policy.allow_private_addresses
+            else guarded_pool_manager(num_pools=20, maxsize=1)
+        )
         self._addresses: dict[str, str | None] = {}  # host -> why it is refused, or None
         self._robots: dict[str, object] = {}  # origin -> Protego rules, or a FetchError to repeat
         self._last_request: dict[str, float] = {}  # origin -> clock() when it last answered (or failed to)
@@ -182,6 +191,8 @@ class Fetcher:
             )
         except urllib3.exceptions.HTTPError as exc:
             raise FetchError(asked, network_reason(exc, self.policy), transient=True) from None
+        except LocalAddressRefused as exc:
+            raise AddressRefused(asked, str(exc)) from None
         finally:
             self._last_request[origin] = self.clock()
         return response.status, response.headers, response
@@ -236,7 +247,7 @@ class Fetcher:
             self._robots[origin] = self._load_robots(origin)
         rules = self._robots[origin]
         if isinstance(rules, FetchError):
-            raise FetchError(asked, rules.reason, transient=True)
+            raise FetchError(asked, rules.reason, transient=not isinstance(rules, AddressRefused))
         if not rules.can_fetch(url, ROBOTS_AGENT):
             where = "it" if url == asked else url
             raise FetchError(asked, f"{origin}/robots.txt forbids newsbot to fetch {where}; not fetched")
@@ -269,6 +280,8 @@ class Fetcher:
         except OutOfTime:
             del self._robots[origin]  # not tried: no verdict to remember
             raise
+        except AddressRefused as exc:
+            return exc
         except FetchError as exc:
             return FetchError(robots_url, f"robots.txt unreadable ({exc.reason}), so nothing is fetched from {origin} this run")
         return Protego.parse(body.decode("utf-8", errors="replace"))

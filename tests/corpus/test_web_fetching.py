@@ -195,3 +195,26 @@ def test_local_addresses_are_refused_unless_allowed(web, policy, host):
     with pytest.raises(FetchError, match=f"^{url}: {host} is a private or local address .*; not fetched$"):
         Fetcher(replace(policy, allow_private_addresses=False)).get(url)
     assert web.requests == []
+
+
+def test_a_name_that_resolves_elsewhere_when_connecting_is_still_refused(web, policy, monkeypatch):
+    """DNS rebinding: the name checks as public, then the connection lands on a local address.
+    The address actually connected to is checked before a byte is sent."""
+    import corpus.web.fetching as fetching
+
+    monkeypatch.setattr(fetching, "private_address", lambda host: None)  # the first answer: public
+    web.routes["/a"] = PAGE
+    url = web.url("/a")
+    with pytest.raises(FetchError, match=f"^{url}: connected to 127.0.0.1, a private or local address; not fetched$"):
+        Fetcher(replace(policy, allow_private_addresses=False)).get(url)
+    assert web.requests == []
+
+
+def test_a_connection_to_a_public_address_is_fetched_as_before(web, policy, monkeypatch):
+    """The connection check lets a public peer through untouched (here loopback counts as public)."""
+    import corpus.web.addresses as addresses
+
+    monkeypatch.setattr(addresses, "is_public", lambda address: True)
+    web.routes["/a"] = PAGE
+    fetched = Fetcher(replace(policy, allow_private_addresses=False)).get(web.url("/a"))
+    assert fetched.status == 200 and "/a" in web.paths()
