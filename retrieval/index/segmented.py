@@ -188,6 +188,13 @@ class TokenStack:
         part, local = locate(self.starts, row)
         return self.stores[part].passage(local)
 
+    def coded(self, rows: Sequence[int]) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        found = np.zeros(len(rows), dtype=bool)
+        for part, where, local in _by_part(rows, self.starts):
+            found[where] = self.stores[part].coded(local)
+        return found
+
     def maxsim(self, query: TokenVectors, rows: Sequence[int]) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         scores = np.zeros(len(rows), dtype=np.float32)

@@ -111,6 +111,10 @@ class TokenStore:
             offsets,
         )
 
+    def coded(self, rows: Sequence[int]) -> np.ndarray:
+        """Whether each of these passages' token vectors are codes (not exact)."""
+        return np.full(len(rows), self.codec is not None)
+
     def passage(self, row: int) -> TokenVectors:
         start, end = int(self.offsets[row]), int(self.offsets[row + 1])
         return TokenVectors(self.ids[start:end], self._vectors(np.arange(start, end)))

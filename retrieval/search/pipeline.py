@@ -26,6 +26,7 @@ from retrieval.errors import RetrievalError
 from retrieval.search.followup import focus_of, rank_followup
 from retrieval.search.presenting import hits_for
 from retrieval.search.query_memory import QueryMemory, joined
+from retrieval.search.exact_top import passage_tokens
 from retrieval.search.ranking import Ranking, encode_queries, rank
 from retrieval.search.recency import WINDOW_CANDIDATES, TimeWindow, allowed_rows, combined, newest_first, read_time_words, row_days
 from retrieval.search.relevance import Verdict, judge
@@ -113,7 +114,7 @@ def ranked_for(
     memory.remember(query)
     focus = focus_of(index, conversation) if conversation else None
     if focus is None:
-        return Ranked(question, (question,), rank(index, query, settings, wanted, allowed), None)
+        return Ranked(question, (question,), rank(index, query, settings, wanted, allowed, passage_tokens(embedder)), None)
     parts = [*memory.encode(list(conversation.questions), embedder), query]
     queries = (query, joined(parts[-2:]), joined(parts))
     ranking, features = rank_followup(index, queries, focus, settings, wanted, allowed)

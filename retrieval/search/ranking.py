@@ -17,6 +17,7 @@ import numpy as np
 from retrieval.embedding.embedder import Embedder, TokenVectors, supports_tokens
 from retrieval.index.lexical import terms
 from retrieval.index.row_ranges import gather_ranges, max_per_range
+from retrieval.search.exact_top import EmbedTokens, rescore_best
 from retrieval.search.settings import SearchSettings
 from retrieval.index.store import StoredIndex
 from retrieval.embedding.threads import one_faiss_thread
@@ -52,9 +53,13 @@ class Ranking:
     strength: dict[int, float] = field(default_factory=dict)  # what the reranked rows are ordered by
 
 
-def rank(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int, allowed: np.ndarray | None = None) -> Ranking:
+def rank(
+    index: StoredIndex, query: Query, settings: SearchSettings, wanted: int, allowed: np.ndarray | None = None,
+    embed_tokens: EmbedTokens | None = None,
+) -> Ranking:
     """`allowed` (a bool per passage row; `retrieval.search.recency`) keeps only those
-    candidates, before fusion, so they are ranked among themselves."""
+    candidates, before fusion, so they are ranked among themselves. With `embed_tokens`, the
+    best reranked passages whose token vectors are coded are scored exactly (`exact_top`)."""
     keywords = Keywords.of(index, query)
     pool = candidates_for(index, query, keywords, settings, wanted)
     if allowed is not None:
@@ -70,6 +75,11 @@ def rank(index: StoredIndex, query: Query, settings: SearchSettings, wanted: int
         late = index.token_store.maxsim(query.tokens, pool[head].tolist())
         strength = z_scores(fused[head]) + settings.late_weight * z_scores(late)
         reranked = np.argsort(-strength, kind="stable")
+        if embed_tokens is not None and settings.exact_rescore:
+            reranked, late, strength = rescore_best(
+                index, query.tokens, pool[head], reranked, z_scores(fused[head]), late, settings.late_weight,
+                settings.exact_rescore, embed_tokens,
+            )
         order = np.concatenate([head[reranked], order[settings.rerank :]])
         late_of = {int(pool[i]): float(v) for i, v in zip(head, late)}
         strength_of = {int(pool[i]): float(v) for i, v in zip(head, strength)}
