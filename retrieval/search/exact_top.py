@@ -26,27 +26,28 @@ EmbedTokens = Callable[[Sequence[str]], Sequence[TokenVectors]]
 
 def rescore_best(
     index, query_tokens: TokenVectors, rows: np.ndarray, order: np.ndarray, fused_z: np.ndarray,
-    late: np.ndarray, late_weight: float, best: int, embed_tokens: EmbedTokens,
+    late: np.ndarray, strength: np.ndarray, late_weight: float, best: int, embed_tokens: EmbedTokens,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(order, late, strength) of the reranked `rows` with the first `best` of `order` scored
-    exactly where coded, and reordered among themselves; the rest keep their places.
+    exactly where coded, and reordered among themselves; the rest keep their places. With
+    nothing coded among them, what was given comes back untouched.
 
     The exact scores sit on the int8 scale, the coded ones a little above it (the best of
     many blurred matches), so the two are never compared: the re-scored passages keep the
     places they won and only their order among themselves changes."""
+    top = order[:best]
+    coded = top[index.token_store.coded(rows[top])]
+    if not len(coded):
+        return order, late, strength
     late = np.asarray(late, dtype=np.float32).copy()
     spread = float(late.std()) or 1.0
     centre = float(late.mean())
-    top = order[:best]
-    coded = top[index.token_store.coded(rows[top])]
-    if len(coded):
-        passages = embed_tokens([index.passages[int(rows[i])].text for i in coded])
-        weights = token_weights(index.token_store.idf, query_tokens.ids)
-        late[coded] = [exact_maxsim(query_tokens.vectors, weights, passage.vectors) for passage in passages]
-        late_z = (late - centre) / spread
-        top = top[np.argsort(-(fused_z[top] + late_weight * late_z[top]), kind="stable")]
-        order = np.concatenate([top, order[best:]])
-    strength = fused_z + late_weight * (late - centre) / spread
+    passages = embed_tokens([index.passages[int(rows[i])].text for i in coded])
+    weights = token_weights(index.token_store.idf, query_tokens.ids)
+    late[coded] = [exact_maxsim(query_tokens.vectors, weights, passage.vectors) for passage in passages]
+    strength = np.asarray(strength, dtype=np.float32).copy()
+    strength[top] = fused_z[top] + late_weight * (late[top] - centre) / spread
+    order = np.concatenate([top[np.argsort(-strength[top], kind="stable")], order[best:]])
     return order, late, strength
 
 

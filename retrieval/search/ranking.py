@@ -77,8 +77,8 @@ def rank(
         reranked = np.argsort(-strength, kind="stable")
         if embed_tokens is not None and settings.exact_rescore:
             reranked, late, strength = rescore_best(
-                index, query.tokens, pool[head], reranked, z_scores(fused[head]), late, settings.late_weight,
-                settings.exact_rescore, embed_tokens,
+                index, query.tokens, pool[head], reranked, z_scores(fused[head]), late, strength,
+                settings.late_weight, settings.exact_rescore, embed_tokens,
             )
         order = np.concatenate([head[reranked], order[settings.rerank :]])
         late_of = {int(pool[i]): float(v) for i, v in zip(head, late)}

@@ -75,8 +75,16 @@ def test_exact_scores_reorder_only_the_best_few():
     late = np.array([0.9, 0.8, 0.7, 0.6], np.float32)
     order, rescored, strength = rescore_best(
         index, TokenVectors(np.array([1, 2], np.int32), question), np.arange(4), np.arange(4), np.zeros(4, np.float32),
-        late, 3.0, 3, embed,
+        late, 3.0 * (late - late.mean()) / late.std(), 3.0, 3, embed,
     )
     assert order.tolist() == [2, 1, 0, 3]
     assert rescored[3] == pytest.approx(0.6) and rescored[2] > rescored[1] > rescored[0]
     assert strength[2] > strength[1] > strength[0]
+
+
+def test_with_nothing_coded_the_ranking_comes_back_untouched():
+    index = SimpleNamespace(token_store=SimpleNamespace(coded=lambda rows: np.zeros(len(rows), bool)))
+    late, strength, order = np.array([0.5, 0.7], np.float32), np.array([-1.0, 1.0], np.float32), np.array([1, 0])
+    never = lambda texts: pytest.fail("nothing coded: no passage is embedded")  # noqa: E731
+    got = rescore_best(index, None, np.arange(2), order, np.zeros(2, np.float32), late, strength, 3.0, 3, never)
+    assert got[0] is order and got[1] is late and got[2] is strength
