@@ -38,6 +38,7 @@ def open_library(
             min_score=config.min_score,
             min_token_score=config.min_token_score,
             max_question_chars=config.max_question_chars,
+            exact_rescore=config.exact_rescore,
         ),
         embedders=embedders,
         model_name=config.model,

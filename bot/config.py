@@ -62,6 +62,7 @@ class Config:
     min_score: float
     min_token_score: float
     max_question_chars: int
+    exact_rescore: int
     paragraphs: ParagraphRules
     discord: DiscordSettings
     feeds: FeedSettings
@@ -83,6 +84,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "min_score": (float, 0.0),
         "min_token_score": (float, 0.0),
         "max_question_chars": (int, 2000),
+        "exact_rescore": (int, 3),
     },
     "discord": {
         "test_guild": (int, 0),
@@ -99,6 +101,7 @@ _RANGES = (
     ("search", "top_k", 1, None), ("search", "max_question_chars", 1, None),
     ("search", "min_relevance", 0.0, 1.0), ("search", "show_relevance", 0.0, 1.0),
     ("search", "min_score", -1.0, 1.0), ("search", "min_token_score", 0.0, 1.0),
+    ("search", "exact_rescore", 0, 20),
     ("paragraphs", "min_chars", 1, None), ("paragraphs", "overlap_sentences", 0, None),
     ("discord", "cooldown_seconds", 0, None), ("feeds", "update_minutes", 0, None),
 )
@@ -149,6 +152,7 @@ def load_config(path: Path | None = None) -> Config:
         min_score=values["search"]["min_score"],
         min_token_score=values["search"]["min_token_score"],
         max_question_chars=values["search"]["max_question_chars"],
+        exact_rescore=values["search"]["exact_rescore"],
         paragraphs=ParagraphRules(**values["paragraphs"], max_article_bytes=values["corpus"]["max_article_bytes"]),
         discord=DiscordSettings(**values["discord"]),
         feeds=FeedSettings(

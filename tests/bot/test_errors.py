@@ -116,6 +116,7 @@ def test_a_damaged_index_file_is_named_with_the_command_to_run(run, project, nam
         ("paragraphs", "overlap_sentences", "-1", "paragraphs.overlap_sentences must be at least 0, not -1"),
         ("discord", "cooldown_seconds", "-2", "discord.cooldown_seconds must be at least 0, not -2.0"),
         ("search", "top_k", '"3"', "search.top_k must be an integer, not '3'"),
+        ("search", "exact_rescore", "-1", "search.exact_rescore must be between 0 and 20, not -1"),
         ("search", "min_relevance", '"high"', "search.min_relevance must be a number, not 'high'"),
         ("index", "model", "3", "index.model must be a string, not 3"),
         ("corpus", "dirs", '"articles"', "corpus.dirs must be a list, not 'articles'"),

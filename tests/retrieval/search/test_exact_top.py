@@ -88,3 +88,11 @@ def test_with_nothing_coded_the_ranking_comes_back_untouched():
     never = lambda texts: pytest.fail("nothing coded: no passage is embedded")  # noqa: E731
     got = rescore_best(index, None, np.arange(2), order, np.zeros(2, np.float32), late, strength, 3.0, 3, never)
     assert got[0] is order and got[1] is late and got[2] is strength
+
+
+def test_config_sets_how_many_are_scored_again(project):
+    from bot.app import open_library
+    from bot.config import load_config
+
+    project.config_path.write_text(project.config_path.read_text() + "\n[search]\nexact_rescore = 0\n")
+    assert open_library(load_config(project.config_path), lambda: project.embedder).search_settings.exact_rescore == 0
