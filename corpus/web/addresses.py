@@ -26,14 +26,15 @@ def private_address(host: str) -> str | None:
     except (socket.gaierror, UnicodeError):
         return "host name not found; check the address"
     for info in infos:
-        address = str(info[4][0]).split("%")[0]
+        address = str(info[4][0]).split("%")[0]  # named in the message without its IPv6 scope
         if not is_public(address):
             return f"{host} is a private or local address ({address}); not fetched"
     return None
 
 
 def is_public(address: str) -> bool:
-    return ipaddress.ip_address(address).is_global
+    """Whether an address (an IPv6 scope such as "%eth0" ignored) is a public one."""
+    return ipaddress.ip_address(address.split("%")[0]).is_global
 
 
 def guarded_pool_manager(**options):
@@ -62,7 +63,7 @@ def guarded_pool_manager(**options):
 
 
 def _checked(sock: socket.socket) -> socket.socket:
-    peer = str(sock.getpeername()[0]).split("%")[0]
+    peer = str(sock.getpeername()[0])
     if not is_public(peer):
         sock.close()
         raise LocalAddressRefused(f"connected to {peer}, a private or local address; not fetched")

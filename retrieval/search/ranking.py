@@ -73,11 +73,12 @@ def rank(
     late_of, strength_of = {}, {}
     if index.token_store is not None and query.tokens is not None:
         late = index.token_store.maxsim(query.tokens, pool[head].tolist())
-        strength = z_scores(fused[head]) + settings.late_weight * z_scores(late)
+        fused_z = z_scores(fused[head])
+        strength = fused_z + settings.late_weight * z_scores(late)
         reranked = np.argsort(-strength, kind="stable")
         if embed_tokens is not None and settings.exact_rescore:
             reranked, late, strength = rescore_best(
-                index, query.tokens, pool[head], reranked, z_scores(fused[head]), late, strength,
+                index, query.tokens, pool[head], reranked, fused_z, late, strength,
                 settings.late_weight, settings.exact_rescore, embed_tokens,
             )
         order = np.concatenate([head[reranked], order[settings.rerank :]])
