@@ -29,6 +29,7 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^by\s+[A-Z][\w.'’-]*(\s+[\w.'’&,-]+){0,6}\s*(\|.*)?$", re.IGNORECASE)
+_BYLINE_PARTS = re.compile(r"\s*[|•·]\s*")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*$")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _LIST_MARKER = re.compile(r"^([-*+•]|\d+[.)])\s+")
@@ -96,7 +97,13 @@ def find_title(blocks: list[Block]) -> str | None:
 
 
 def find_date(blocks: list[Block]) -> str | None:
+    """The date line's text, else a date given in a byline ("By Dana Whitfield | Dec. 4, 2026")."""
     for block in blocks:
         if block.kind == "date":
             return block.text.strip("|•·-–— ").strip()
+    for block in blocks:
+        if block.kind == "byline":
+            for part in _BYLINE_PARTS.split(block.text)[1:]:
+                if _DATE.match(part):
+                    return part.strip()
     return None

@@ -41,6 +41,25 @@ def test_trailing_headline_byline_and_date_become_metadata():
         assert furniture not in texts
 
 
+@pytest.mark.parametrize(
+    "byline, date",
+    [
+        ("By Dana Whitfield | Dec. 4, 2026", "Dec. 4, 2026"),
+        ("By Dana Whitfield | Reuters | 4 December 2026, 09:30", "4 December 2026, 09:30"),
+    ],
+)
+def test_date_in_a_byline_is_kept_as_the_date(tmp_path, byline, date):
+    text = f"Storm hits the coast\n\n{byline}\n\n{LONG_ONE}\n"
+    article = article_from(tmp_path, "a.txt", text)
+    assert article.date == date
+    assert [p.text for p in article.paragraphs] == [LONG_ONE]
+
+
+def test_a_date_line_wins_over_a_byline_date(tmp_path):
+    text = f"By Dana Whitfield | Dec. 4, 2026\n\nUpdated Dec. 5, 2026\n\n{LONG_ONE}\n"
+    assert article_from(tmp_path, "a.txt", text).date == "Updated Dec. 5, 2026"
+
+
 def test_offsets_point_into_the_file():
     path = SHIPPED_ARTICLES / "004_ff9fbbdbf3039c2b.txt"
     source = path.read_text(encoding="utf-8")
