@@ -9,7 +9,9 @@ classified, the furniture dropped, and the title and date kept as metadata.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from corpus.sentences import sentence_spans
 
 _BANNERS = re.compile(
     r"(is not supported\b.*browser|for an optimal experience|skip to (main )?content|"
@@ -18,7 +20,8 @@ _BANNERS = re.compile(
     re.IGNORECASE,
 )
 _CREDIT = re.compile(
-    r"(contributed (to this report|reporting)|^reporting by\b|^additional reporting\b|^editing by\b)",
+    r"(contributed (to this report|reporting)|^(additional )?(reporting|research)( was)?( contributed)? by\b|"
+    r"^additional reporting\b|^editing by\b)",
     re.IGNORECASE,
 )
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -67,6 +70,27 @@ def classify(text: str, start: int, end: int, markdown: bool) -> Block:
     else:
         kind = "text"
     return Block(text=text, start=start, end=end, kind=kind)
+
+
+def without_trailing_credit(blocks: list[Block], source: str, markdown: bool) -> list[Block]:
+    """`blocks` with a credit sentence that ends the last paragraph ("... he said. Reporting
+    contributed by Sam Lee.") split off it as a credit block of its own."""
+    last = next((i for i in range(len(blocks) - 1, -1, -1) if blocks[i].kind in ("text", "credit")), None)
+    if last is None:
+        return blocks
+    block = blocks[last]
+    spans = sentence_spans(block.text)
+    credit = block.text[spans[-1][0] :] if len(spans) > 1 else ""
+    if not credit or len(credit) >= 200 or not _CREDIT.search(credit):
+        return blocks
+    words = r"\s+".join(re.escape(word) for word in credit.split())
+    found = list(re.finditer(words, source[block.start : block.end]))
+    if not found:
+        return blocks
+    credit_start = block.start + found[-1].start()
+    kept_end = block.start + len(source[block.start : credit_start].rstrip())
+    kept = classify(block.text[: spans[-1][0]], block.start, kept_end, markdown)
+    return [*blocks[:last], kept, replace(block, text=credit, start=credit_start, kind="credit"), *blocks[last + 1 :]]
 
 
 def _looks_like_heading(text: str) -> bool:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.cleaning import Block, classify, find_date, find_title, strip_list_marker
+from corpus.cleaning import Block, classify, find_date, find_title, strip_list_marker, without_trailing_credit
 from corpus.model import Paragraph
 from corpus.sentences import sentence_spans
 
@@ -63,6 +63,7 @@ class Segmented:
 def segment(text: str, rules: ParagraphRules, markdown: bool = False) -> Segmented:
     """Clean and split `text`; numbers and offsets refer to `text` itself."""
     blocks = [classify(t, s, e, markdown) for t, s, e in _raw_blocks(text)]
+    blocks = without_trailing_credit(blocks, text, markdown)
     body = [b for b in blocks if b.kind == "text" and b.text]
     numbered = [(n, b) for n, b in enumerate(body, start=1)]
     merged = _merge_short(numbered, rules.min_chars)

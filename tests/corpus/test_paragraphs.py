@@ -60,6 +60,36 @@ def test_a_date_line_wins_over_a_byline_date(tmp_path):
     assert article_from(tmp_path, "a.txt", text).date == "Updated Dec. 5, 2026"
 
 
+CREDITS = [
+    "Reporting contributed by Sam Lee and Ana Ortiz.",
+    "Additional reporting by Sam Lee in Paris.",
+    "Reporting was contributed by Sam Lee.",
+    "Sam Lee contributed reporting from Paris.",
+    "Sam Lee contributed to this report.",
+]
+
+
+@pytest.mark.parametrize("credit", CREDITS)
+def test_credit_line_after_the_last_paragraph_is_dropped(credit):
+    seg = segment(f"{LONG_ONE}\n\n{credit}\n", RULES)
+    assert [t for _, t, _, _ in seg.paragraphs] == [LONG_ONE]
+
+
+@pytest.mark.parametrize("credit", CREDITS)
+def test_credit_sentence_ending_the_last_paragraph_is_cut_from_it(credit):
+    text = f"{LONG_TWO}\n\n{LONG_ONE} {credit}\n"
+    seg = segment(text, RULES)
+    assert [t for _, t, _, _ in seg.paragraphs] == [LONG_TWO, LONG_ONE]
+    assert text[seg.paragraphs[-1][2] : seg.paragraphs[-1][3]] == LONG_ONE
+
+
+def test_credit_cut_from_a_wrapped_paragraph_keeps_its_offsets():
+    text = f"{LONG_ONE}\nIt went on. Reporting contributed\nby Sam Lee.\n"
+    (_, kept, start, end), = segment(text, RULES).paragraphs
+    assert kept == f"{LONG_ONE} It went on."
+    assert text[start:end] == f"{LONG_ONE}\nIt went on."
+
+
 def test_offsets_point_into_the_file():
     path = SHIPPED_ARTICLES / "004_ff9fbbdbf3039c2b.txt"
     source = path.read_text(encoding="utf-8")
