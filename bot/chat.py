@@ -63,7 +63,7 @@ class ChatSession:
         self.conversation = Conversation()
 
     def respond(self, line: str) -> Reply:
-        if not line.strip():
+        if not line:  # Enter alone prompts again, as in any REPL; blanks are an empty question
             return Reply(None)
         name = command(line)
         if name in ("quit", "exit"):
@@ -117,6 +117,8 @@ def run_chat(
             except KeyboardInterrupt:  # at the prompt: drop the line, prompt again
                 write("")
                 continue
+            if readline is not None:
+                _remember(readline, line)
             try:
                 reply = session.respond(line)
             except KeyboardInterrupt:
@@ -136,12 +138,21 @@ def _setup_readline():
         import readline
     except ImportError:  # not every platform has it; chat still works without history
         return None
+    readline.set_auto_history(False)  # `_remember` keeps what is worth recalling
+    readline.clear_history()
     try:
         readline.read_history_file(history_path())
     except OSError:
         pass
     readline.set_history_length(HISTORY_LENGTH)
     return readline
+
+
+def _remember(readline, line: str) -> None:
+    """Add `line` to the history unless it is blank or repeats the line before it."""
+    length = readline.get_current_history_length()
+    if line.strip() and (length == 0 or readline.get_history_item(length) != line):
+        readline.add_history(line)
 
 
 def _save_history(readline) -> None:

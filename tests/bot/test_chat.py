@@ -25,7 +25,7 @@ class RecordingLibrary:
         return self.library.ask(question, top_k, conversation=conversation)
 
 
-def chat_through(session, lines):
+def chat_through(session, lines, interactive=False):
     """Run the prompt over `lines` (an exception instance is raised instead of read); the output."""
     pending = list(lines)
     out = []
@@ -38,7 +38,7 @@ def chat_through(session, lines):
             raise line
         return line
 
-    run_chat(session, "hello", interactive=False, read=read, write=out.append)
+    run_chat(session, "hello", interactive=interactive, read=read, write=out.append)
     return out
 
 
@@ -109,3 +109,28 @@ def test_ctrl_c_at_the_prompt_gives_a_new_prompt(library):
     out = chat_through(ChatSession(recorder, render_turn), [KeyboardInterrupt(), "Kerry Fabius"])
     assert [question for question, _ in recorder.asked] == ["Kerry Fabius"]
     assert any("1. [" in text for text in out)
+
+
+def test_a_whitespace_only_line_says_the_question_is_empty(library):
+    recorder = RecordingLibrary(library)
+    session = ChatSession(recorder, render_turn)
+    out = chat_through(session, ["Kerry Fabius", " \t ", "French phone calls"])
+    errors = [text for text in out if text.startswith("Error:")]
+    assert len(errors) == 1 and "the question is empty" in errors[0]
+    assert len(errors[0].strip().splitlines()) == 1
+    assert session.conversation.questions == ("Kerry Fabius", "French phone calls")
+
+
+def test_an_empty_line_just_prompts_again(library):
+    out = chat_through(ChatSession(RecordingLibrary(library), render_turn), [""])
+    assert out == ["hello"]
+
+
+def test_history_keeps_what_was_typed_but_not_blank_lines(library, tmp_path, monkeypatch):
+    readline = pytest.importorskip("readline")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    chat_through(ChatSession(RecordingLibrary(library), render_turn), ["Kerry Fabius", "   ", "", "help"], interactive=True)
+    readline.clear_history()
+    readline.read_history_file(tmp_path / "state" / "newsbot" / "history")
+    kept = [readline.get_history_item(i) for i in range(1, readline.get_current_history_length() + 1)]
+    assert kept == ["Kerry Fabius", "help"]
