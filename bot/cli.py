@@ -37,7 +37,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("question", required=False)
+@click.argument("words", nargs=-1, metavar="[QUESTION]")
 @click.option("--batch", "batch", type=click.File("rb"), help="file of questions, one a line ('-' for stdin)")
 @click.option(
     "--conversations",
@@ -56,11 +56,13 @@ def main() -> None:
 @colour_option
 @config_option
 @friendly_errors
-def ask(question, batch, conversations, as_json, top_k, since, config_path):
-    """Answer QUESTION from the articles, citing the passages."""
+def ask(words, batch, conversations, as_json, top_k, since, config_path):
+    """Answer QUESTION from the articles, citing the passages. Quotes are optional: the words
+    of an unquoted question are joined with spaces (newsbot ask who summoned the ambassador)."""
     from bot.render_text import answer_record, render_answer, to_json_line
     from retrieval.search.pipeline import clean_question
 
+    question = " ".join(words) if words else None
     if sum(given is not None for given in (question, batch, conversations)) != 1:
         raise click.UsageError(
             'give one of QUESTION, --batch FILE or --conversations FILE, e.g. newsbot ask "who summoned the ambassador?"'

@@ -54,6 +54,19 @@ def test_bad_question_is_one_line_and_nonzero(run, question, message):
     assert "Traceback" not in result.output
 
 
+def test_an_unquoted_question_is_its_words_joined(run):
+    result = run("ask", "who", "summoned", "the", "ambassador?", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["question"] == "who summoned the ambassador?"
+
+
+@pytest.mark.parametrize("args", [(), ("French", "calls", "--batch", "-")])
+def test_no_question_or_a_question_and_a_batch_is_a_usage_error(run, args):
+    result = run("ask", *args, input="Kerry\n")
+    assert result.exit_code == 2
+    assert "give one of QUESTION, --batch FILE or --conversations FILE" in result.stderr
+
+
 def test_non_english_question_is_answered_or_refused_without_error(run):
     result = run("ask", "--json", "Qui a convoqué l'ambassadeur américain ?")
     assert result.exit_code == 0
