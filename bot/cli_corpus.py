@@ -82,7 +82,8 @@ def _is_web_address(source: str) -> bool:
 @config_option
 @friendly_errors
 def remove(articles, config_path):
-    """Take ARTICLES (file names, as `newsbot sources` lists them) out of the corpus and the index."""
+    """Take ARTICLES out of the corpus and the index: file names, as `newsbot sources` lists
+    them, or paths of files in the corpus folders (newsbot remove corpus/articles/story.txt)."""
     from corpus.edits import corpus_edit
     from corpus.removing import files_to_remove
 

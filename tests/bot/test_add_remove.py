@@ -225,11 +225,30 @@ def test_remove_of_an_unknown_name_is_one_line_and_removes_nothing(run, project)
     assert corpus_state(project.articles) == before
 
 
-def test_remove_takes_a_name_not_a_path(run, project):
+def test_remove_takes_a_path_to_an_article_in_the_corpus(run, project, monkeypatch):
+    write(project.articles / "brazil.md", BRAZIL)
+    run("index")
+    monkeypatch.chdir(project.root)
+    result = run("remove", f"articles/{SHIPPED}", str(project.articles / OTHER_SHIPPED))
+    assert result.exit_code == 0, result.output
+    assert "0 added, 0 updated, 2 removed, 1 unchanged" in result.stdout
+    assert indexed(run) == {"brazil.md"}
+    assert [path.name for path in project.articles.iterdir()] == ["brazil.md"]
+
+
+@pytest.mark.parametrize("where", ["outside", "climbing out", "a folder"])
+def test_remove_refuses_a_path_that_is_not_an_article_in_the_corpus(run, project, incoming, where):
+    copy = write(incoming / SHIPPED, (project.articles / SHIPPED).read_text(encoding="utf-8"))
+    path = {
+        "outside": copy,
+        "climbing out": project.articles / ".." / ".." / incoming.name / SHIPPED,
+        "a folder": project.articles,
+    }[where]
     before = corpus_state(project.articles)
-    message = one_line_error(run("remove", str(project.articles / SHIPPED)))
-    assert "newsbot sources" in message
+    message = one_line_error(run("remove", str(path)))
+    assert str(path) in message and "newsbot sources" in message
     assert corpus_state(project.articles) == before
+    assert copy.exists()
 
 
 def test_remove_puts_the_files_back_when_the_update_fails(run, project, monkeypatch):
