@@ -168,10 +168,13 @@ def init(folder, examples, force):
 
     report = init_project(folder, examples, force)
     click.echo(f"wrote {report.config}")
-    if report.articles:
-        click.echo(f"copied {len(report.articles)} example articles into {report.articles[0].parent}")
     where = "" if folder.resolve() == Path.cwd().resolve() else f" --config {report.config}"
-    click.echo(f'next: newsbot ask{where} "who summoned the ambassador?" (the first question builds the index)')
+    if report.articles:
+        click.echo(f"copied {len(report.articles)} example articles into {report.corpus}")
+        click.echo(f'next: newsbot ask{where} "who summoned the ambassador?" (the first question builds the index)')
+        return
+    click.echo(f"articles go in {report.corpus}")
+    click.echo(f"next: newsbot add{where} FILE... (article files, folders of them or web page addresses)")
 
 
 @main.command()

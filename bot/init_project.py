@@ -24,6 +24,7 @@ ARTICLES_DIR = Path("corpus") / "articles"
 @dataclass(frozen=True)
 class InitReport:
     config: Path
+    corpus: Path  # the folder the config reads articles from, made if missing
     articles: tuple[Path, ...]
 
 
@@ -39,7 +40,7 @@ def example_articles() -> list[Traversable]:
 
 
 def init_project(folder: Path, examples: bool = False, force: bool = False) -> InitReport:
-    """Write FOLDER/config.toml (and the examples into FOLDER/corpus/articles).
+    """Write FOLDER/config.toml and make FOLDER/corpus/articles (with the examples in it).
 
     An existing config.toml, or a different article of an example's name, is kept unless `force`:
     it may hold the user's settings or article.
@@ -52,9 +53,10 @@ def init_project(folder: Path, examples: bool = False, force: bool = False) -> I
         if target.exists() and not force and target.read_bytes() != data:
             raise ConfigError(f"{target} already exists with other content: pass --force to overwrite it")
     _write(config, config_template().encode("utf-8"))
+    (folder / ARTICLES_DIR).mkdir(parents=True, exist_ok=True)  # so `add` and `index` find it
     for target, data in articles:
         _write(target, data)
-    return InitReport(config=config, articles=tuple(target for target, _ in articles))
+    return InitReport(config=config, corpus=folder / ARTICLES_DIR, articles=tuple(target for target, _ in articles))
 
 
 def _write(target: Path, data: bytes) -> None:

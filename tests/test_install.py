@@ -49,6 +49,22 @@ def test_init_examples_lands_where_the_config_reads_articles(tmp_path):
         assert (config.corpus_dirs[0] / name).read_bytes() == (SHIPPED_ARTICLES / name).read_bytes()
 
 
+def test_init_without_examples_makes_the_corpus_folder_and_suggests_add(tmp_path):
+    result = _init(str(tmp_path / "news"))
+    config = load_config(tmp_path / "news" / "config.toml")
+    assert result.exit_code == 0, result.output
+    assert config.corpus_dirs[0].is_dir() and not list(config.corpus_dirs[0].iterdir())
+    assert f"next: newsbot add --config {tmp_path / 'news' / 'config.toml'} FILE" in result.stdout
+    assert "newsbot ask" not in result.stdout
+
+
+def test_init_with_examples_suggests_a_question(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _init("--examples")
+    assert result.exit_code == 0, result.output
+    assert 'next: newsbot ask "who summoned the ambassador?"' in result.stdout
+
+
 def test_init_refuses_to_overwrite_a_config_in_one_line(tmp_path):
     (tmp_path / "config.toml").write_text("[search]\ntop_k = 7\n", encoding="utf-8")
     result = _init(str(tmp_path), "--examples")
