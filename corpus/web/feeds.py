@@ -160,7 +160,10 @@ def follow(path: Path, urls: list[str], fetcher: Fetcher) -> list[tuple[str, Par
     with FeedRegistry.editing(path) as registry:
         for url in urls:
             feed = registry.add(url)
-            checked.append((feed.url, parse_feed(fetcher.get(feed.url, accept=FEED_ACCEPT), MAX_CHECKED_ENTRIES)))
+            try:
+                checked.append((feed.url, parse_feed(fetcher.get(feed.url, accept=FEED_ACCEPT), MAX_CHECKED_ENTRIES)))
+            except FetchError as exc:  # the feed is not followed yet: nothing to remove, only to check
+                raise FetchError(exc.url, f"{exc.reason}; no feed was followed", exc.transient, exc.gone) from None
         registry.mark_seen({}, {url: parsed.title for url, parsed in checked if parsed.title})
     return checked
 

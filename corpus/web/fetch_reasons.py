@@ -10,7 +10,7 @@ from __future__ import annotations
 def status_reason(status: int, reason: str | None) -> str:
     words = f"HTTP {status}{' ' + reason if reason else ''}"
     if status in (404, 410):
-        return f"{words}: no page at this address; check it, or remove it if the site dropped it"
+        return f"{words}: no page at this address; check it"
     if status in (401, 403):
         return f"{words}: the site refuses newsbot; not fetched"
     if status == 429 or status >= 500:

@@ -34,14 +34,15 @@ class FetchError(CorpusError):
 
     `transient` says the same fetch may work later (no answer, a server error, the run's time
     limit), as opposed to failing for good (gone, forbidden, not a page), so a feed update
-    knows which entries to try again.
+    knows which entries to try again; `gone` that the site has no page there (404, 410).
     """
 
-    def __init__(self, url: str, reason: str, transient: bool = False) -> None:
+    def __init__(self, url: str, reason: str, transient: bool = False, gone: bool = False) -> None:
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.transient = transient
+        self.gone = gone
 
 
 class AddressRefused(FetchError):
@@ -163,7 +164,7 @@ class Fetcher:
         media_type, charset = _content_type(headers.get("Content-Type", ""))
         try:
             if not 200 <= status < 300:
-                raise FetchError(url, status_reason(status, response.reason), transient=_busy(status))
+                raise FetchError(url, status_reason(status, response.reason), _busy(status), status in (404, 410))
             if html_only and media_type and media_type not in HTML_TYPES:
                 raise FetchError(url, f"{media_type}, not a web page (text/html); not stored")
             body = self._read_capped(response, url, self.policy.max_bytes, headers)

@@ -126,7 +126,10 @@ def collect_updates(
             continue
         try:
             _update_feed(feed, fetcher, rules, run)
-        except CorpusError as exc:  # FetchError included: the feed itself failed
+        except FetchError as exc:  # the feed itself failed
+            gone = "; stop following it (feeds remove) if the site dropped the feed" if exc.gone else ""
+            run.errors.append(f"{exc}{gone}")
+        except CorpusError as exc:
             run.errors.append(str(exc))
     return UpdateReport(
         articles=tuple(run.articles),

@@ -91,6 +91,14 @@ def test_feeds_add_refuses_a_page_that_is_not_a_feed(run, project, site):
     assert not (project.root / "feeds.json").exists()
 
 
+def test_feeds_add_of_a_missing_address_says_what_failed_and_to_check_it(run, project, site):
+    url = site.url("/no-such-feed")
+    result = run("feeds", "add", url)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {url}: HTTP 404 Not Found: no page at this address; check it; no feed was followed\n"
+    assert not (project.root / "feeds.json").exists()
+
+
 def test_feeds_remove_of_an_unknown_feed_is_one_line(run, project):
     result = run("feeds", "remove", "https://example.com/rss")
     assert result.exit_code == 1

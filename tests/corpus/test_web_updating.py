@@ -124,6 +124,7 @@ def test_failing_feeds_are_named_and_the_others_still_update(web, policy, regist
     assert len(report.articles) == 1 and set(report.seen) == {good}
     assert [line.split(": ")[0] for line in report.errors] == [web.url(p) for p in ("/missing-feed", "/broken-feed", "/slow-feed")]
     assert "HTTP 404" in report.errors[0] and "malformed XML" in report.errors[1] and "stopped answering" in report.errors[2]
+    assert report.errors[0].endswith("; stop following it (feeds remove) if the site dropped the feed")
 
 
 def test_pages_failing_for_good_are_named_once_and_not_fetched_again(web, policy, registry, corpus):

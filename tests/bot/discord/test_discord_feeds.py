@@ -65,7 +65,7 @@ async def test_feeds_update_reads_them_now_and_says_what_it_did(following, site)
     lines = result.response.content.splitlines()
     assert lines[0] == "✅ Feeds read: 1 new, 0 already stored, 1 failed."
     assert lines[1].startswith("Index rebuilt: 1 added, 0 updated, 0 removed, 2 unchanged;")
-    assert lines[2:4] == ["Failed:", f"• {site.url('/gone')}: HTTP 404 Not Found: no page at this address; check it, or remove it if the site dropped it"]
+    assert lines[2:4] == ["Failed:", f"• {site.url('/gone')}: HTTP 404 Not Found: no page at this address; check it"]
 
 
 async def test_feeds_list_and_remove(following, site):
