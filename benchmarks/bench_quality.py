@@ -4,6 +4,9 @@ Runs `newsbot eval --json` (the same search every face uses) and prints one tabl
     python -m benchmarks.bench_quality [--data DIR] [--config PATH]
 - our own set over the shipped articles, and again with SQuAD's 16 articles added beside
   them as distractors (refusal must hold as the library grows);
+- our lead-paragraph set: 12 local news stories of our own, questions that name the lead's
+  people and places but are answered in a later paragraph, and on-topic questions the
+  stories don't answer (`benchmarks/questions/leads/`);
 - SQuAD 2.0 half dev over its 646 paragraphs;
 - CoQA's CNN conversations over their 50 articles, asked in order as `newsbot chat` asks
   them: all turns, first turns, follow-ups.
@@ -24,6 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 OWN_SET = REPO / "benchmarks" / "questions" / "shipped.jsonl"
 SHIPPED = REPO / "corpus" / "articles"
+LEADS = REPO / "benchmarks" / "questions" / "leads"  # 12 stories of our own: the lead against the paragraph that answers
 SQUAD_BASELINE = "SQuAD baselines (README of the data): dense 0.666/0.845, BM25 0.796/0.898, fusion 0.765/0.917"
 
 
@@ -48,7 +52,8 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=None)
     args = parser.parse_args()
     squad, coqa = args.data / "squad2", args.data / "coqa_news"
-    rows = [("own set (shipped articles)", run_eval(OWN_SET, [], args.config))]
+    rows = [("own set (shipped articles)", run_eval(OWN_SET, [], args.config)),
+            ("lead vs answer (own stories)", run_eval(LEADS / "questions.jsonl", [LEADS / "articles"], args.config))]
     if (squad / "questions.jsonl").exists():
         rows.append(("own set + 16 SQuAD articles", run_eval(OWN_SET, [SHIPPED, squad / "corpus_articles"], args.config)))
         rows.append(("SQuAD 2.0 half dev", run_eval(squad / "questions.jsonl", [squad / "corpus_paragraphs"], args.config)))

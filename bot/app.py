@@ -39,6 +39,7 @@ def open_library(
             min_token_score=config.min_token_score,
             max_question_chars=config.max_question_chars,
             exact_rescore=config.exact_rescore,
+            read_depth=config.read_depth,
         ),
         embedders=embedders,
         model_name=config.model,

@@ -63,6 +63,7 @@ class Config:
     min_token_score: float
     max_question_chars: int
     exact_rescore: int
+    read_depth: int
     paragraphs: ParagraphRules
     discord: DiscordSettings
     feeds: FeedSettings
@@ -85,6 +86,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "min_token_score": (float, 0.0),
         "max_question_chars": (int, 2000),
         "exact_rescore": (int, 3),
+        "read_depth": (int, 8),
     },
     "discord": {
         "test_guild": (int, 0),
@@ -102,6 +104,7 @@ _RANGES = (
     ("search", "min_relevance", 0.0, 1.0), ("search", "show_relevance", 0.0, 1.0),
     ("search", "min_score", -1.0, 1.0), ("search", "min_token_score", 0.0, 1.0),
     ("search", "exact_rescore", 0, 20),
+    ("search", "read_depth", 0, 20),
     ("paragraphs", "min_chars", 1, None), ("paragraphs", "overlap_sentences", 0, None),
     ("discord", "cooldown_seconds", 0, None), ("feeds", "update_minutes", 0, None),
 )
@@ -153,6 +156,7 @@ def load_config(path: Path | None = None) -> Config:
         min_token_score=values["search"]["min_token_score"],
         max_question_chars=values["search"]["max_question_chars"],
         exact_rescore=values["search"]["exact_rescore"],
+        read_depth=values["search"]["read_depth"],
         paragraphs=ParagraphRules(**values["paragraphs"], max_article_bytes=values["corpus"]["max_article_bytes"]),
         discord=DiscordSettings(**values["discord"]),
         feeds=FeedSettings(

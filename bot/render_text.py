@@ -128,6 +128,7 @@ def answer_record(answer: Answer) -> dict:
                 "start": hit.passage.start,
                 "end": hit.passage.end,
                 "highlight": list(hit.highlight) if hit.highlight else None,
+                "answer_span": list(hit.answer) if hit.answer else None,
                 "also": [{"article": p.article, "title": p.title, "paragraph": p.number} for p in hit.also],
             }
             for hit in answer.hits

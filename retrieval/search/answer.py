@@ -20,6 +20,8 @@ class Hit:
     falls with rank and is what every face shows (see README, "Relevance").
     `date` is the passage's article's date as the article gives it (front matter, page
     metadata or a date line), None when it gives none; faces show it beside the citation.
+    `answer` is the span of the words the reader (`retrieval.reader`) read as the answer,
+    inside `highlight`; None where the passage was not read.
     """
 
     passage: Paragraph
@@ -28,6 +30,7 @@ class Hit:
     also: tuple[Paragraph, ...] = ()
     relevance: float | None = None
     date: str | None = None
+    answer: tuple[int, int] | None = None  # (start, end) in `passage.text` of the words that answer, where the reader found them
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import numpy as np
 
 from retrieval.search.answer import Answer
 from retrieval.search.conversation import Conversation
-from retrieval.embedding.embedder import Embedder
+from retrieval.embedding.embedder import Embedder, TokenVectors
 from retrieval.errors import RetrievalError
 from retrieval.search.followup import focus_of, rank_followup
 from retrieval.search.presenting import hits_for
@@ -29,6 +29,8 @@ from retrieval.search.query_memory import QueryMemory, joined
 from retrieval.search.exact_top import passage_tokens
 from retrieval.search.ranking import Ranking, encode_queries, rank
 from retrieval.search.recency import WINDOW_CANDIDATES, TimeWindow, allowed_rows, combined, newest_first, read_time_words, row_days
+from retrieval.search.read_verdict import judge_read
+from retrieval.search.reading import Read, read_ranking, reader_for
 from retrieval.search.relevance import Verdict, judge
 from retrieval.search.settings import SearchSettings
 from retrieval.index.store import StoredIndex
@@ -103,6 +105,7 @@ class Ranked:
     texts: tuple[str, ...]  # the question alone, or its three follow-up forms
     ranking: Ranking
     followup: dict[str, np.ndarray] | None
+    reading: tuple[TokenVectors, ...] = ()  # what the reader reads: the question, and for a follow-up also with the previous one
 
 
 def ranked_for(
@@ -113,12 +116,16 @@ def ranked_for(
     (query,) = encode_queries([question], embedder)
     memory.remember(query)
     focus = focus_of(index, conversation) if conversation else None
+    reading = (query.tokens,) if query.tokens is not None else ()
     if focus is None:
-        return Ranked(question, (question,), rank(index, query, settings, wanted, allowed, passage_tokens(embedder)), None)
+        exact = passage_tokens(embedder) if settings.read_depth == 0 else None  # the reader supersedes it
+        return Ranked(question, (question,), rank(index, query, settings, wanted, allowed, exact), None, reading)
     parts = [*memory.encode(list(conversation.questions), embedder), query]
     queries = (query, joined(parts[-2:]), joined(parts))
     ranking, features = rank_followup(index, queries, focus, settings, wanted, allowed)
-    return Ranked(question, tuple(q.text for q in queries), ranking, features)
+    if queries[1].tokens is not None:
+        reading = (*reading, queries[1].tokens)
+    return Ranked(question, tuple(q.text for q in queries), ranking, features, reading)
 
 
 def verdict_for(
@@ -138,9 +145,38 @@ def verdict_for(
 
 
 def judge_ranked(index: StoredIndex, found: Ranked, settings: SearchSettings, wanted: int, ranked: bool = False) -> Verdict:
+    read = read_found(index, found, settings)
+    if read is not None:
+        kind, late = ("single", found.ranking.late) if found.followup is None else ("followup", _by_row(found, "token_asked"))
+        searched = None if found.followup is None else found.texts[1]
+        conversation = found.texts[2] if found.followup is not None else ""
+        return judge_read(index, found.question, searched, found.ranking, read, late, kind, settings, wanted, ranked, conversation)
     if found.followup is None:
         return judge(index, found.question, None, found.ranking, None, settings, wanted, ranked)
     return judge(
         index, found.question, found.texts[1], found.ranking, found.followup, settings, wanted, ranked,
         conversation_text=found.texts[2],
     )
+
+
+def read_found(index: StoredIndex, found: Ranked, settings: SearchSettings) -> Read | None:
+    """The ranking read by the reader, or None where it cannot read (no reader for the
+    index's model, no token vectors, `read_depth` 0, nothing ranked)."""
+    if settings.read_depth <= 0 or not found.reading or not found.ranking.rows:
+        return None
+    reader = reader_for(index, index.manifest.model)
+    if reader is None:
+        return None
+    rows = found.ranking.rows
+    if found.followup is None:
+        top = max(found.ranking.strength.values(), default=0.0)
+        prior = np.array([found.ranking.strength.get(r, top - 10.0) for r in rows[: settings.read_depth]])
+        kind = "single"
+    else:
+        prior, kind = np.asarray(found.followup["total"][: settings.read_depth]), "followup"
+    return read_ranking(index, reader, found.reading, rows, prior, settings.read_depth, kind)
+
+
+def _by_row(found: Ranked, name: str) -> dict[int, float]:
+    values = found.followup[name] if found.followup is not None else []
+    return {row: float(v) for row, v in zip(found.ranking.rows, values)}

@@ -56,6 +56,7 @@ class Verdict:
     answered: bool
     shown: list[int]  # the rows to show, best first
     relevance: dict[int, float] = field(default_factory=dict)
+    spans: dict[int, tuple[int, int] | None] = field(default_factory=dict)  # words that answer, where read
 
 
 def judge(

@@ -1,0 +1,67 @@
+"""Relevance and the answer-or-refuse decision for passages the reader has read.
+
+As in `relevance`, a passage's relevance is the calibrated chance that it answers, from a
+logistic model; here its main signal is the reader's own logit, beside the ranking's score
+among the read passages, the late-interaction score and whether the passage shares a content
+word with the question (no longer a hard rule: "evacuees" and "evacuation shelter" share no
+stem, and the reader sees they match). Fitted by `python -m benchmarks.fit_reader` on the
+visible sets; README "Relevance" gives the calibration. Passages ranked below those read are
+never shown as answers (relevance 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.index.store import StoredIndex
+from retrieval.search.ranking import Ranking
+from retrieval.search.reading import Read
+from retrieval.search.relevance import JUDGED, Verdict, falling, shares_a_word
+from retrieval.search.settings import SearchSettings
+
+# feature -> weight, and the intercept (benchmarks/fit_reader.py)
+READ_WEIGHTS = {
+    "single": ({"reader": 1.0, "prior": 0.0, "late": 0.0, "first": 0.0, "worded": 0.0}, 0.0),
+    "followup": ({"reader": 1.0, "prior": 0.0, "late": 0.0, "first": 0.0, "worded": 0.0}, 0.0),
+}
+
+
+def read_features(
+    index: StoredIndex, read: Read, late: dict[int, float], asked: str,
+) -> dict[str, np.ndarray]:
+    """The signals of the read rows, in their read order."""
+    rows = read.rows[: read.read]
+    return {
+        "reader": np.array([read.logit[r] for r in rows], dtype=np.float32),
+        "prior": np.array([read.prior[r] for r in rows], dtype=np.float32),
+        "late": np.array([late.get(r, 0.0) for r in rows], dtype=np.float32),
+        "first": (np.arange(len(rows)) == 0).astype(np.float32),
+        "worded": shares_a_word(index, rows, asked).astype(np.float32),
+    }
+
+
+def read_probabilities(features: dict[str, np.ndarray], kind: str, model=None) -> np.ndarray:
+    weights, bias = model or READ_WEIGHTS[kind]
+    logit = bias + sum(weight * features[name] for name, weight in weights.items())
+    return 1.0 / (1.0 + np.exp(-np.asarray(logit, dtype=np.float64)))
+
+
+def judge_read(
+    index: StoredIndex, question: str, searched: str | None, ranking: Ranking, read: Read, late: dict[int, float],
+    kind: str, settings: SearchSettings, wanted: int, ranked: bool = False, conversation_text: str = "",
+) -> Verdict:
+    """As `relevance.judge`, over the reader's order. With `ranked` (evaluation), the first
+    `wanted` passages are shown whatever their relevance."""
+    if not read.read:
+        return Verdict(question, searched, [], {}, False, [])
+    features = read_features(index, read, late, f"{conversation_text} {question}")
+    chance = falling(read_probabilities(features, kind))
+    rows = read.rows[: max(JUDGED, read.read)]
+    relevance = {row: float(p) for row, p in zip(read.rows, chance)}
+    relevance.update({row: 0.0 for row in rows[read.read :]})
+    answered = relevance[rows[0]] >= settings.min_relevance
+    if ranked or not answered:
+        shown = rows[:wanted]
+    else:
+        shown = [rows[0], *[r for r in rows[1:wanted] if relevance.get(r, 0.0) >= settings.show_relevance]]
+    return Verdict(question, searched, list(read.rows), ranking.similarity, answered, shown, relevance, dict(read.spans))

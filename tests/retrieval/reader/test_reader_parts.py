@@ -1,0 +1,90 @@
+"""The reader's pure parts: the best answer span, offsets, and the read stage's reordering."""
+
+import numpy as np
+import pytest
+
+from retrieval.reader.reading import Reading, best_span
+from retrieval.search.reading import Read, read_ranking
+from retrieval.search.read_verdict import judge_read
+from retrieval.search.settings import SearchSettings
+
+
+def test_best_span_takes_the_highest_start_plus_end():
+    starts = np.array([0.0, 5.0, 1.0, 0.0])
+    ends = np.array([0.0, 0.0, 1.0, 4.0])
+    assert best_span(starts, ends) == (1, 3)
+
+
+def test_best_span_never_ends_before_it_starts():
+    starts = np.array([0.0, 0.0, 9.0])
+    ends = np.array([9.0, 0.0, 0.0])
+    first, last = best_span(starts, ends)
+    assert first <= last
+
+
+def test_best_span_keeps_answers_short():
+    starts = np.zeros(50)
+    ends = np.zeros(50)
+    starts[0], ends[49] = 10.0, 10.0
+    first, last = best_span(starts, ends, longest=30)
+    assert last - first < 30
+
+
+class DigitsReader:
+    """A stand-in reader: a passage answers when it holds a digit (its span: the first one)."""
+
+    model = "fake"
+
+    def read(self, question, passages, texts):
+        found = []
+        for text in texts:
+            digit = next((i for i, c in enumerate(text) if c.isdigit()), None)
+            found.append(Reading(4.0 if digit is not None else -4.0, (digit, digit + 1) if digit is not None else None))
+        return found
+
+
+class Passage:
+    def __init__(self, text):
+        self.text = text
+
+
+class Index:
+    """Just what the read stage touches: passages' texts and token vectors."""
+
+    def __init__(self, texts):
+        self.passages = [Passage(t) for t in texts]
+        self.token_store = self
+
+    def passage(self, row):
+        return (np.zeros(1, np.int32), np.zeros((1, 4), np.float32))
+
+
+def test_the_passage_that_answers_goes_first_though_ranked_second():
+    index = Index(["The bridge on Mill Road will be repaired.", "The repairs will cost 4 million dollars.", "Traffic."])
+    read = read_ranking(index, DigitsReader(), ["question"], [0, 1, 2], np.array([2.0, 1.0, 0.0]), 3, "single")
+    assert read.rows[0] == 1
+    assert read.spans[1] == (22, 23)
+
+
+def test_rows_beyond_the_read_depth_keep_their_places():
+    index = Index(["a", "b 1", "c", "d 2"])
+    read = read_ranking(index, DigitsReader(), ["question"], [0, 1, 2, 3], np.array([3.0, 2.0]), 2, "single")
+    assert read.read == 2
+    assert read.rows[2:] == [2, 3]
+
+
+def test_a_follow_up_keeps_the_better_of_its_two_readings():
+    class OneFormReader(DigitsReader):
+        def read(self, question, passages, texts):
+            readings = super().read(question, passages, texts)
+            return readings if question == "alone" else [Reading(-9.0, None) for _ in readings]
+
+    index = Index(["no answer here", "it was 1999"])
+    read = read_ranking(index, OneFormReader(), ["alone", "with the previous one"], [0, 1], np.array([1.0, 0.0]), 2, "followup")
+    assert read.rows[0] == 1
+    assert read.logit[1] == pytest.approx(4.0)
+
+
+def test_nothing_read_is_no_answer():
+    verdict = judge_read(Index([]), "q", None, None, Read([], 0, {}, {}, {}), {}, "single", SearchSettings(), 3)
+    assert verdict.answered is False and verdict.shown == []
