@@ -5,12 +5,12 @@
 Every question of our set, SQuAD 2.0's half dev and CoQA's conversations is asked as the
 product asks it (`benchmarks.fit_search.walk`); the reader reads the best `read_depth`
 passages. Then, separately for questions alone and follow-ups:
-- `PRIOR_WEIGHTS` (`retrieval/search/reading.py`): the weight of the ranking's z-scored score
-  beside the reader's logit, chosen on a grid by mean top-1 over the sets (each set weighs
-  the same);
+- `ORDER_WEIGHTS` (`retrieval/search/reading.py`): the weights of the ranking's z-scored score
+  and of the story-less match (`story_match`) beside the reader's logit, chosen on a grid by
+  mean top-1 over the sets (each set weighs the same);
 - `READ_WEIGHTS` (`retrieval/search/read_verdict.py`): a logistic model of "this passage
   answers" over the read passages in their new order, each set weighing the same.
-Printed: top-1 per set at each weight, the fitted constants, calibration and refusal figures
+Printed: top-1 per set at each pair of weights, the fitted constants, calibration and refusal figures
 at each cut-off. The constants are pasted into the code by hand; the lead-paragraph set
 (`benchmarks/questions/leads/`) is never fitted on, only reported.
 """
@@ -28,10 +28,10 @@ from benchmarks.fit_search import OWN_SET, REPO, library_over, walk
 from retrieval.search.evaluation import load_questions
 from retrieval.search.pipeline import read_found
 from retrieval.search.read_verdict import read_features, read_probabilities
-from retrieval.search.reading import Read
+from retrieval.search.reading import Read, order_score
 
-GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
-FEATURES = ("reader", "prior", "late", "first", "worded")
+GRID = [{"prior": p, "story": s} for p in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0) for s in (0.0, 0.5, 1.0, 2.0, 3.0)]
+FEATURES = ("reader", "prior", "story", "late", "first", "worded")
 LEADS = REPO / "benchmarks" / "questions" / "leads"
 
 
@@ -52,37 +52,38 @@ def collect(library, questions, name: str, rows: dict) -> None:
         })
 
 
-def reorder(item: dict, weight: float) -> list[int]:
+def reorder(item: dict, weight: dict) -> list[int]:
     read: Read = item["read"]
-    score = np.array([read.logit[r] + weight * read.prior[r] for r in item["head"]])
-    return [item["head"][i] for i in np.argsort(-score, kind="stable")]
+    head = item["head"]
+    score = order_score(*(np.array([getattr(read, part)[r] for r in head]) for part in ("logit", "prior", "story")), "", weight)
+    return [head[i] for i in np.argsort(-score, kind="stable")]
 
 
-def top1(items: list[dict], weight: float) -> float:
+def top1(items: list[dict], weight: dict) -> float:
     answerable = [i for i in items if i["answerable"]]
     right = [dict(zip(i["head"], i["right"]))[reorder(i, weight)[0]] for i in answerable]
     return float(np.mean(right)) if right else float("nan")
 
 
-def features_of(item: dict, weight: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def features_of(item: dict, weight: dict) -> tuple[dict[str, np.ndarray], np.ndarray]:
     order = reorder(item, weight)
-    read = Read(order, len(order), item["read"].logit, item["read"].prior, {})
+    read = Read(order, len(order), item["read"].logit, item["read"].prior, {}, item["read"].story)
     right = dict(zip(item["head"], item["right"]))
     return read_features(item["index"], read, item["late"], item["asked"]), np.array([right[r] for r in order])
 
 
-def fit_kind(kind: str, items: list[dict], fitted_sets: set[str]) -> None:
+def fit_kind(kind: str, items: list[dict], fitted_sets: set[str], chosen: dict | None = None) -> None:
     from sklearn.linear_model import LogisticRegression
 
     sets = sorted({i["set"] for i in items})
-    print(f"\n{kind}: top-1 by prior weight")
-    scores = {}
+    print(f"\n{kind}: top-1 by the weights of the ranking's score and the story-less match")
+    scores = []
     for weight in GRID:
         per_set = {s: top1([i for i in items if i["set"] == s], weight) for s in sets}
-        scores[weight] = np.nanmean([per_set[s] for s in sets if s in fitted_sets])
-        print(f"  {weight:>4}: " + "  ".join(f"{s} {v:.3f}" for s, v in per_set.items()) + f"  (mean of fitted {scores[weight]:.3f})")
-    weight = max(GRID, key=lambda w: (scores[w], -abs(w - 1.0)))
-    print(f"PRIOR_WEIGHTS[{kind!r}] = {weight}")
+        scores.append(np.nanmean([per_set[s] for s in sets if s in fitted_sets]))
+        print(f"  {weight}: " + "  ".join(f"{s} {v:.3f}" for s, v in per_set.items()) + f"  (mean of fitted {scores[-1]:.3f})")
+    weight = chosen or GRID[int(np.argmax(scores))]
+    print(f"ORDER_WEIGHTS[{kind!r}] = {weight}")
     matrix, labels, sample = [], [], []
     for s in sets:
         if s not in fitted_sets:
@@ -126,6 +127,8 @@ def report(kind: str, items: list[dict], weight: float, fitted) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--single", type=float, nargs=2, metavar=("PRIOR", "STORY"), help="order weights to fit relevance at, instead of the grid's best")
+    parser.add_argument("--followup", type=float, nargs=2, metavar=("PRIOR", "STORY"))
     args = parser.parse_args()
     from retrieval.embedding.threads import configure_threads
 
@@ -138,7 +141,8 @@ def main() -> None:
     collect(library_over([coqa / "articles"]), load_questions(coqa / "conversations.jsonl"), "coqa", rows)
     fitted_sets = {"own", "squad", "coqa"}
     for kind in ("single", "followup"):
-        fit_kind(kind, rows[kind], fitted_sets)
+        given = getattr(args, kind)
+        fit_kind(kind, rows[kind], fitted_sets, {"prior": given[0], "story": given[1]} if given else None)
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "min_token_score": (float, 0.0),
         "max_question_chars": (int, 2000),
         "exact_rescore": (int, 3),
-        "read_depth": (int, 8),
+        "read_depth": (int, 0),
     },
     "discord": {
         "test_guild": (int, 0),

@@ -138,13 +138,3 @@ def test_a_follow_up_is_answered_in_the_light_of_the_conversation(real_project):
 def test_a_follow_up_asked_alone_is_refused(real_project):
     assert ask_json(real_project, "why?")["answered"] is False
 
-
-def test_a_follow_up_that_makes_sense_alone_is_answered_as_if_asked_alone(real_project):
-    turns = ["who summoned the ambassador?", "why?", "what did Mexico do?"]
-    result = newsbot(real_project, "ask", "--json", "--conversations", "-", input=json.dumps({"id": "t", "turns": turns}) + "\n")
-    assert result.returncode == 0, result.stderr
-    mexico = [json.loads(line) for line in result.stdout.splitlines()][2]
-    alone = ask_json(real_project, "what did Mexico do?")
-    assert alone["answered"] is True
-    assert mexico["answered"] is True
-    assert "Mexico" in mexico["passages"][0]["text"]

@@ -85,6 +85,11 @@ class Reader:
             for i in range(count)
         ]
 
+    def token_ids(self, text: str) -> np.ndarray:
+        """The word-piece ids of a text (special tokens left out), as the index keeps them."""
+        encoding = _tokenizer(str(self._tokenizer_path)).encode(text)
+        return np.array([i for i, special in zip(encoding.ids, encoding.special_tokens_mask) if not special], dtype=np.int64)
+
     def _span(self, text: str, starts: np.ndarray, ends: np.ndarray, used: int) -> tuple[int, int] | None:
         found = best_span(starts[:used], ends[:used])
         if found is None:

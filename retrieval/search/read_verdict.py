@@ -21,8 +21,8 @@ from retrieval.search.settings import SearchSettings
 
 # feature -> weight, and the intercept (benchmarks/fit_reader.py)
 READ_WEIGHTS = {
-    "single": ({"reader": 1.0, "prior": 0.0, "late": 0.0, "first": 0.0, "worded": 0.0}, 0.0),
-    "followup": ({"reader": 1.0, "prior": 0.0, "late": 0.0, "first": 0.0, "worded": 0.0}, 0.0),
+    "single": ({"reader": 0.108, "prior": 1.31, "story": -3.524, "late": 5.819, "first": 0.387, "worded": 1.385}, -5.778),
+    "followup": ({"reader": 0.153, "prior": 1.055, "story": 0.47, "late": 0.522, "first": 1.159, "worded": 0.787}, -3.373),
 }
 
 
@@ -34,6 +34,7 @@ def read_features(
     return {
         "reader": np.array([read.logit[r] for r in rows], dtype=np.float32),
         "prior": np.array([read.prior[r] for r in rows], dtype=np.float32),
+        "story": np.array([read.story.get(r, 0.0) for r in rows], dtype=np.float32),
         "late": np.array([late.get(r, 0.0) for r in rows], dtype=np.float32),
         "first": (np.arange(len(rows)) == 0).astype(np.float32),
         "worded": shares_a_word(index, rows, asked).astype(np.float32),

@@ -2,9 +2,10 @@
 
 The ranking (`ranking`, or `followup` for a follow-up) finds the story; the reader
 (`retrieval.reader.reading`) tells which of its best `read_depth` passages answers. Each read
-passage's order comes from the reader's logit plus the ranking's own score among them
-(z-scored, times `PRIOR_WEIGHTS`), so a passage the ranking put far ahead needs the reader
-to disagree clearly to lose its place. A follow-up is read twice, as asked and with the
+passage's order comes from the reader's logit plus, z-scored among them and weighted by
+`ORDER_WEIGHTS`, the ranking's own score and `story_match` (how well it matches what the
+question asks beyond its story's names), so a passage the ranking put far ahead needs the
+reader to disagree clearly to lose its place. A follow-up is read twice, as asked and with the
 previous question before it, and each passage keeps the better reading: a follow-up that
 makes sense alone is read as well as if it were asked alone.
 
@@ -16,7 +17,7 @@ or without token vectors, is searched as before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -26,8 +27,9 @@ from retrieval.index.store import StoredIndex
 from retrieval.reader.reading import Reader, shipped_reader
 from retrieval.search.ranking import z_scores
 
-# weight of the ranking's own z-scored score beside the reader's logit (benchmarks/fit_reader.py)
-PRIOR_WEIGHTS = {"single": 1.0, "followup": 1.0}
+# weights, beside the reader's logit, of the ranking's own score and of the story-less match,
+# each z-scored among the read passages (benchmarks/fit_reader.py)
+ORDER_WEIGHTS = {"single": {"prior": 2.0, "story": 3.0}, "followup": {"prior": 3.0, "story": 0.5}}
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Read:
     logit: dict[int, float]  # the reader's log-odds that the row answers
     prior: dict[int, float]  # the ranking's score, z-scored among the read rows
     spans: dict[int, tuple[int, int] | None]  # characters of the row's text that answer
+    story: dict[int, float] = field(default_factory=dict)  # `story_match` of each read row
 
 
 def reader_for(index: StoredIndex, model: str) -> Reader | None:
@@ -64,11 +67,53 @@ def read_ranking(
     best = [max((form[i] for form in readings), key=lambda reading: reading.logit) for i in range(len(head))]
     logit = np.array([reading.logit for reading in best], dtype=np.float32)
     prior_z = z_scores(np.asarray(prior[: len(head)], dtype=np.float32))
-    order = np.argsort(-(logit + PRIOR_WEIGHTS[kind] * prior_z), kind="stable")
+    story = story_match(index, questions[0], head, passages, reader)
+    order = np.argsort(-order_score(logit, prior_z, story, kind), kind="stable")
     ordered = [head[i] for i in order]
     return Read(
         ordered + list(rows[depth:]), len(head),
         {head[i]: float(logit[i]) for i in range(len(head))},
         {head[i]: float(prior_z[i]) for i in range(len(head))},
         {head[i]: best[i].span for i in range(len(head))},
+        {head[i]: float(story[i]) for i in range(len(head))},
     )
+
+
+def order_score(logit: np.ndarray, prior_z: np.ndarray, story: np.ndarray, kind: str, weights: dict | None = None) -> np.ndarray:
+    """What the read passages are ordered by; `weights` replaces `ORDER_WEIGHTS[kind]` (fitting)."""
+    weights = weights or ORDER_WEIGHTS[kind]
+    return logit + weights["prior"] * prior_z + weights["story"] * z_scores(story)
+
+
+def story_match(index: StoredIndex, question: TokenVectors, rows: list[int], passages: Sequence[TokenVectors], reader: Reader) -> np.ndarray:
+    """How well each passage matches the words of the question that its story's title and lead
+    do not hold (idf-weighted MaxSim over those words only).
+
+    People name a story's people and places when they ask about it ("how much will the
+    Millbrook Bridge repairs cost?"); the lead holds those names, so every whole-question
+    signal favours it, while the paragraph that answers holds the asking words ("cost").
+    Leaving out the words of the title and lead compares what the question asks beyond its
+    story. A passage that is its article's only one has no lead to discount: it is scored
+    with every word.
+    """
+    from retrieval.index.token_store import token_weights
+    from retrieval.search.followup import article_rows
+
+    ids = np.asarray(question.ids)
+    weights = token_weights(index.token_store.idf, ids)
+    scores = np.zeros(len(rows), dtype=np.float32)
+    leads: dict[str, np.ndarray] = {}
+    for i, (row, passage) in enumerate(zip(rows, passages)):
+        paragraph = index.passages[row]
+        if paragraph.article not in leads:
+            article = article_rows(index, paragraph.article)
+            named = reader.token_ids(paragraph.title or "")
+            if len(article) > 1:
+                named = np.concatenate([named, index.token_store.passage(int(article[0])).ids])
+            leads[paragraph.article] = named
+        keep = ~np.isin(ids, leads[paragraph.article])
+        if not keep.any() or not len(passage.ids):
+            continue
+        share = weights[keep] / weights[keep].sum()
+        scores[i] = float(share @ (np.asarray(question.vectors)[keep] @ np.asarray(passage.vectors).T).max(axis=1))
+    return scores

@@ -16,7 +16,7 @@ class SearchSettings:
     rerank: int = 20
     lexical_weight: float = 1.0
     late_weight: float = 3.0
-    read_depth: int = 8  # best ranked passages the reader reads (0: no reader; `reading`)
+    read_depth: int = 0  # best ranked passages the reader reads (0: no reader; `reading`); off until it beats the ranking
     exact_rescore: int = 3  # best reranked passages scored again exactly where coded (`exact_top`)
     min_token_score: float = 0.0
     duplicate_similarity: float = 0.92

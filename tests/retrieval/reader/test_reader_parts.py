@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from retrieval.embedding.embedder import TokenVectors
 from retrieval.reader.reading import Reading, best_span
 from retrieval.search.reading import Read, read_ranking
 from retrieval.search.read_verdict import judge_read
@@ -35,6 +36,9 @@ class DigitsReader:
 
     model = "fake"
 
+    def token_ids(self, text):
+        return np.array([len(word) for word in text.split()], dtype=np.int64)
+
     def read(self, question, passages, texts):
         found = []
         for text in texts:
@@ -43,32 +47,42 @@ class DigitsReader:
         return found
 
 
+QUESTION = TokenVectors(np.array([1, 2]), np.ones((2, 4), np.float32) / 2)
+WITH_PREVIOUS = TokenVectors(np.array([3, 1, 2]), np.ones((3, 4), np.float32) / 2)
+
+
 class Passage:
-    def __init__(self, text):
-        self.text = text
+    def __init__(self, text, row):
+        self.text, self.article, self.title = text, f"{row}.txt", ""
+
+
+class Manifest:
+    articles: dict = {}
 
 
 class Index:
-    """Just what the read stage touches: passages' texts and token vectors."""
+    """Just what the read stage touches: passages, their token vectors, each its own article."""
 
     def __init__(self, texts):
-        self.passages = [Passage(t) for t in texts]
+        self.passages = [Passage(t, row) for row, t in enumerate(texts)]
         self.token_store = self
+        self.manifest = Manifest()
+        self.idf = np.ones(8, dtype=np.float32)
 
     def passage(self, row):
-        return (np.zeros(1, np.int32), np.zeros((1, 4), np.float32))
+        return TokenVectors(np.array([row % 8]), np.ones((1, 4), np.float32) / 2)
 
 
 def test_the_passage_that_answers_goes_first_though_ranked_second():
     index = Index(["The bridge on Mill Road will be repaired.", "The repairs will cost 4 million dollars.", "Traffic."])
-    read = read_ranking(index, DigitsReader(), ["question"], [0, 1, 2], np.array([2.0, 1.0, 0.0]), 3, "single")
+    read = read_ranking(index, DigitsReader(), [QUESTION], [0, 1, 2], np.array([2.0, 1.0, 0.0]), 3, "single")
     assert read.rows[0] == 1
     assert read.spans[1] == (22, 23)
 
 
 def test_rows_beyond_the_read_depth_keep_their_places():
     index = Index(["a", "b 1", "c", "d 2"])
-    read = read_ranking(index, DigitsReader(), ["question"], [0, 1, 2, 3], np.array([3.0, 2.0]), 2, "single")
+    read = read_ranking(index, DigitsReader(), [QUESTION], [0, 1, 2, 3], np.array([3.0, 2.0]), 2, "single")
     assert read.read == 2
     assert read.rows[2:] == [2, 3]
 
@@ -77,10 +91,10 @@ def test_a_follow_up_keeps_the_better_of_its_two_readings():
     class OneFormReader(DigitsReader):
         def read(self, question, passages, texts):
             readings = super().read(question, passages, texts)
-            return readings if question == "alone" else [Reading(-9.0, None) for _ in readings]
+            return readings if question is QUESTION else [Reading(-9.0, None) for _ in readings]
 
     index = Index(["no answer here", "it was 1999"])
-    read = read_ranking(index, OneFormReader(), ["alone", "with the previous one"], [0, 1], np.array([1.0, 0.0]), 2, "followup")
+    read = read_ranking(index, OneFormReader(), [QUESTION, WITH_PREVIOUS], [0, 1], np.array([1.0, 0.0]), 2, "followup")
     assert read.rows[0] == 1
     assert read.logit[1] == pytest.approx(4.0)
 
