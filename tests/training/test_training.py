@@ -60,7 +60,10 @@ def test_training_writes_weights_the_reader_loads_and_resumes(tmp_path):
 
 
 def test_a_passage_without_its_answer_sentence_is_a_negative():
-    text = "The bridge opened in 1931. Repairs will cost $4 million, the city said. Work starts in May next year after a long review by the state."
+    text = (
+        "The Mill Road bridge opened in 1931 and carries 9,000 cars a day. Repairs will cost $4 million, "
+        "the city said. Work starts in May next year, after a long review by the state and two public meetings."
+    )
     start = text.index("$4 million")
     rest = without_answer(text, [(start, start + 10)], ["$4 million"])
     assert rest is not None and "$4 million" not in rest and "1931" in rest
