@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.fit_search import OWN_SET, REPO, library_over, walk
+from benchmarks.fit_search import OWN_SET, REPO, calibration, library_over, walk
 from retrieval.search.evaluation import load_questions
 from retrieval.search.pipeline import read_found
 from retrieval.search.read_verdict import read_features, read_probabilities
@@ -112,12 +112,7 @@ def report(kind: str, items: list[dict], weight: float, fitted) -> None:
             chance.append(p)
             right.append(rows_right)
         firsts, answerable = np.array(firsts), np.array(answerable)
-        chance, right = np.concatenate(chance), np.concatenate(right)
-        cells = []
-        for low in (0.0, 0.2, 0.4, 0.6, 0.8):
-            held = (chance >= low) & (chance < low + 0.2 + 1e-9 * (low == 0.8))
-            cells.append(f"{low:.1f}+: {held.sum()} at {right[held].mean():.2f}" if held.any() else f"{low:.1f}+: -")
-        print(f"  {s}: calibration " + "; ".join(cells))
+        print(f"  {s}: calibration " + calibration(np.concatenate(chance), np.concatenate(right)))
         for cut in (0.2, 0.27, 0.3, 0.35, 0.4, 0.5):
             refused = firsts < cut
             unans = refused[~answerable].mean() if (~answerable).any() else float("nan")

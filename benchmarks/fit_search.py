@@ -150,13 +150,17 @@ def fit_kind(kind: str, names: list[str], rows: list) -> tuple[dict[str, float],
             if s == name:
                 chance.append(relevance.falling(np.where(features["worded"], relevance.probabilities(features, kind == "followup", fitted), 0.0)))
                 right_here.append(right_rows)
-        chance, right_here = np.concatenate(chance), np.concatenate(right_here)
-        cells = []
-        for low in (0.0, 0.2, 0.4, 0.6, 0.8):
-            held = (chance >= low) & (chance < low + 0.2 + 1e-9 * (low == 0.8))
-            cells.append(f"{low:.1f}-{low + 0.2:.1f}: {held.sum()} at {right_here[held].mean():.2f}" if held.any() else f"{low:.1f}-{low + 0.2:.1f}: -")
-        print(f"    {name}: " + "; ".join(cells))
+        print(f"    {name}: " + calibration(np.concatenate(chance), np.concatenate(right_here)))
     return fitted
+
+
+def calibration(chance: np.ndarray, right: np.ndarray) -> str:
+    """Of the passages shown at about each relevance, how many there were and the share right."""
+    cells = []
+    for low in (0.0, 0.2, 0.4, 0.6, 0.8):
+        held = (chance >= low) & (chance < low + 0.2 + 1e-9 * (low == 0.8))
+        cells.append(f"{low:.1f}-{low + 0.2:.1f}: {held.sum()} at {right[held].mean():.2f}" if held.any() else f"{low:.1f}-{low + 0.2:.1f}: -")
+    return "; ".join(cells)
 
 
 def report_refusal(rows: dict, models: dict) -> None:

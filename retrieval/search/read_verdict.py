@@ -1,12 +1,12 @@
 """Relevance and the answer-or-refuse decision for passages the reader has read.
 
 As in `relevance`, a passage's relevance is the calibrated chance that it answers, from a
-logistic model; here its main signal is the reader's own logit, beside the ranking's score
-among the read passages, the late-interaction score and whether the passage shares a content
-word with the question (no longer a hard rule: "evacuees" and "evacuation shelter" share no
-stem, and the reader sees they match). Fitted by `python -m benchmarks.fit_reader` on the
-visible sets; README "Relevance" gives the calibration. Passages ranked below those read are
-never shown as answers (relevance 0).
+logistic model, here over the reader's logit, the ranking's score and the story-less match
+among the read passages, the late-interaction score, rank, and whether the passage shares a
+content word with the question (a signal, no longer a hard rule: "evacuees" and "evacuation
+shelter" share no stem). Fitted by `python -m benchmarks.fit_reader` on the visible sets: as
+trained so far the late-interaction score weighs most and the reader's logit little (README,
+"The reader"). Passages ranked below those read are never shown as answers (relevance 0).
 """
 
 from __future__ import annotations
