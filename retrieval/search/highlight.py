@@ -33,15 +33,3 @@ def best_sentence(
     best = max(range(len(spans)), key=scores.__getitem__)  # max keeps the first of equals
     return spans[best] if scores[best] > 0 else None
 
-
-def sentence_around(text: str, words: tuple[int, int]) -> tuple[int, int] | None:
-    """(start, end) of the sentence holding `words` (a span of `text`), stretched over the next
-    sentences when the words run on; None for a passage of one sentence, as `best_sentence`."""
-    spans = segmenter.spans(text)
-    if len(spans) < 2:
-        return None
-    start, end = words
-    holding = [(s, e) for s, e in spans if s < end and e > start]
-    if not holding:
-        return None
-    return holding[0][0], holding[-1][1]

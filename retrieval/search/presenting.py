@@ -16,7 +16,7 @@ from corpus.dates import article_day
 
 from retrieval.search.answer import Hit
 from retrieval.search.duplicates import same_statement
-from retrieval.search.highlight import best_sentence, sentence_around
+from retrieval.search.highlight import best_sentence
 from retrieval.index.lexical import idf, terms
 from retrieval.search.relevance import Verdict
 from retrieval.search.settings import SearchSettings
@@ -45,7 +45,7 @@ def hits_for(index: StoredIndex, verdict: Verdict, settings: SearchSettings) -> 
             Hit(
                 passage=passages[lead],
                 score=verdict.similarity[lead],
-                highlight=_highlight(passages[lead].text, verdict.spans.get(lead), question_terms, weights),
+                highlight=best_sentence(passages[lead].text, question_terms, weights),
                 answer=verdict.spans.get(lead),
                 also=tuple(passages[r] for r in [row, *twins] if r != lead),
                 relevance=verdict.relevance.get(row),
@@ -53,14 +53,6 @@ def hits_for(index: StoredIndex, verdict: Verdict, settings: SearchSettings) -> 
             )
         )
     return tuple(hits)
-
-
-def _highlight(text: str, answer: tuple[int, int] | None, question_terms, weights) -> tuple[int, int] | None:
-    """The sentence holding the words the reader found to answer; without them, the sentence
-    sharing the most rare question words (`highlight.best_sentence`)."""
-    if answer is None:
-        return best_sentence(text, question_terms, weights)
-    return sentence_around(text, answer)
 
 
 def _newest(index: StoredIndex, passages: dict, rows: list[int]) -> int:
