@@ -8,10 +8,12 @@ passage, from the tokenizer's character offsets (special tokens dropped, as the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from retrieval.reader.reading import token_offsets
 from training.examples import Example
 from training.features import TokenTable
 
@@ -45,14 +47,12 @@ def token_span(offsets: list[tuple[int, int]], span: tuple[int, int]) -> tuple[i
     return first, last
 
 
-def span_tokens(tokenizer, text: str, spans, limit: int) -> tuple[int, int] | None:
-    """The first span of `text` as token positions among its first `limit` word pieces."""
+def span_tokens(tokenizer_path: Path, text: str, spans, limit: int) -> tuple[int, int] | None:
+    """The first span of `text` as token positions among its first `limit` word pieces, with
+    the offsets the product maps the reader's span back with (`retrieval.reader.reading`)."""
     if not spans:
         return None
-    encoding = tokenizer.encode(text)
-    offsets = [o for o, special in zip(encoding.offsets, encoding.special_tokens_mask) if not special][:limit]
-    found = token_span(offsets, tuple(spans[0]))
-    return found
+    return token_span(token_offsets(str(tokenizer_path), text, limit), tuple(spans[0]))
 
 
 def make_batch(examples: list[Example], table: TokenTable, spans: dict[str, tuple[int, int] | None], shape) -> Batch:

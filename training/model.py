@@ -9,7 +9,7 @@ piece). So the reader starts from those vectors and only learns what reading the
 *together* adds: three narrow layers of joint attention over [CLS] + question + passage,
 with, for every token, how well it is matched in the other text (best cosine, same word piece).
 It says whether the passage answers (the [CLS] head) and where (start and end over the
-passage's tokens), in about 2 ms a passage on one thread.
+passage's tokens): 8 passages of 150 word pieces in 25-31 ms on one thread.
 
 The layers are written out (no `nn.TransformerEncoder`) so the ONNX export is plain
 MatMul/Softmax/LayerNorm that onnxruntime runs anywhere.

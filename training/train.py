@@ -140,11 +140,7 @@ def score(model: Reader, examples: list[Example], table, spans, shape) -> dict:
 
 
 def _spans(examples: list[Example], work: Path, limit: int) -> dict[str, tuple[int, int] | None]:
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_export(work) / "tokenizer.json"))
-    tokenizer.enable_truncation(max_length=256)
-    tokenizer.no_padding()
+    tokenizer = model_export(work) / "tokenizer.json"
     return {e.id: span_tokens(tokenizer, e.passages[0].text, e.passages[0].spans, limit) for e in examples}
 
 

@@ -32,4 +32,3 @@ def best_sentence(
     scores = [sum(weight(term) for term in wanted & set(words)) for words in terms([text[s:e] for s, e in spans])]
     best = max(range(len(spans)), key=scores.__getitem__)  # max keeps the first of equals
     return spans[best] if scores[best] > 0 else None
-

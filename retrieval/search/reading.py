@@ -22,6 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
+from corpus.model import Paragraph
 from retrieval.embedding.embedder import TokenVectors
 from retrieval.index.store import StoredIndex
 from retrieval.reader.reading import Reader, shipped_reader
@@ -62,12 +63,12 @@ def read_ranking(
     if not head or not questions:
         return Read(list(rows), 0, {}, {}, {})
     passages = [index.token_store.passage(r) for r in head]
-    texts = [index.passages[r].text for r in head]
-    readings = [reader.read(question, passages, texts) for question in questions]
+    paragraphs = [index.passages[r] for r in head]
+    readings = [reader.read(question, passages, [p.text for p in paragraphs]) for question in questions]
     best = [max((form[i] for form in readings), key=lambda reading: reading.logit) for i in range(len(head))]
     logit = np.array([reading.logit for reading in best], dtype=np.float32)
     prior_z = z_scores(np.asarray(prior[: len(head)], dtype=np.float32))
-    story = story_match(index, questions[0], head, passages, reader)
+    story = story_match(index, questions[0], paragraphs, passages, reader)
     order = np.argsort(-order_score(logit, prior_z, story, kind), kind="stable")
     ordered = [head[i] for i in order]
     return Read(
@@ -85,7 +86,9 @@ def order_score(logit: np.ndarray, prior_z: np.ndarray, story: np.ndarray, kind:
     return logit + weights["prior"] * prior_z + weights["story"] * z_scores(story)
 
 
-def story_match(index: StoredIndex, question: TokenVectors, rows: list[int], passages: Sequence[TokenVectors], reader: Reader) -> np.ndarray:
+def story_match(
+    index: StoredIndex, question: TokenVectors, paragraphs: Sequence[Paragraph], passages: Sequence[TokenVectors], reader: Reader,
+) -> np.ndarray:
     """How well each passage matches the words of the question that its story's title and lead
     do not hold (idf-weighted MaxSim over those words only).
 
@@ -97,14 +100,14 @@ def story_match(index: StoredIndex, question: TokenVectors, rows: list[int], pas
     with every word.
     """
     from retrieval.index.token_store import token_weights
+    from retrieval.search.exact_top import exact_maxsim
     from retrieval.search.followup import article_rows
 
     ids = np.asarray(question.ids)
     weights = token_weights(index.token_store.idf, ids)
-    scores = np.zeros(len(rows), dtype=np.float32)
+    scores = np.zeros(len(paragraphs), dtype=np.float32)
     leads: dict[str, np.ndarray] = {}
-    for i, (row, passage) in enumerate(zip(rows, passages)):
-        paragraph = index.passages[row]
+    for i, (paragraph, passage) in enumerate(zip(paragraphs, passages)):
         if paragraph.article not in leads:
             article = article_rows(index, paragraph.article)
             named = reader.token_ids(paragraph.title or "")
@@ -112,8 +115,6 @@ def story_match(index: StoredIndex, question: TokenVectors, rows: list[int], pas
                 named = np.concatenate([named, index.token_store.passage(int(article[0])).ids])
             leads[paragraph.article] = named
         keep = ~np.isin(ids, leads[paragraph.article])
-        if not keep.any() or not len(passage.ids):
-            continue
-        share = weights[keep] / weights[keep].sum()
-        scores[i] = float(share @ (np.asarray(question.vectors)[keep] @ np.asarray(passage.vectors).T).max(axis=1))
+        if keep.any():
+            scores[i] = exact_maxsim(np.asarray(question.vectors)[keep], weights[keep] / weights[keep].sum(), passage.vectors)
     return scores
