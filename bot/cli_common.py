@@ -21,7 +21,7 @@ config_option = click.option(
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="config file (default: $NEWSBOT_CONFIG, ./config.toml, the user's config folder, or the checkout's)",
+    help="config file (default: $NEWSBOT_CONFIG, else ./config.toml, else the user's config folder)",
 )
 
 

@@ -51,6 +51,22 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class ServeSettings:
+    """`newsbot serve`: where it listens and what it allows (tokens may also come from the
+    environment, so they need not sit in a file others can read; see `bot/serve/guards.py`)."""
+
+    host: str
+    port: int
+    api_token: str  # "" = asking is open; required when bound beyond this machine
+    admin_token: str  # "" = admin actions (add, remove, reindex, feeds update) are off
+    requests_per_minute: int  # per client, questions and admin actions alike
+    max_request_bytes: int
+    workers: int  # questions answered at once (threads); more wait in line
+    conversation_minutes: int
+    max_conversations: int
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     corpus_dirs: tuple[Path, ...]
@@ -67,6 +83,7 @@ class Config:
     paragraphs: ParagraphRules
     discord: DiscordSettings
     feeds: FeedSettings
+    serve: ServeSettings
 
 
 # section -> key -> (type, default)
@@ -94,6 +111,17 @@ _SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "cooldown_seconds": (float, 5.0),
     },
     "feeds": {"file": (str, "feeds.json"), "update_minutes": (int, 0), "allow_private_addresses": (bool, False)},
+    "serve": {
+        "host": (str, "127.0.0.1"),
+        "port": (int, 8000),
+        "api_token": (str, ""),
+        "admin_token": (str, ""),
+        "requests_per_minute": (int, 60),
+        "max_request_bytes": (int, 65536),
+        "workers": (int, 2),
+        "conversation_minutes": (int, 10),
+        "max_conversations": (int, 1000),
+    },
 }
 
 
@@ -107,24 +135,24 @@ _RANGES = (
     ("search", "read_depth", 0, 20),
     ("paragraphs", "min_chars", 1, None), ("paragraphs", "overlap_sentences", 0, None),
     ("discord", "cooldown_seconds", 0, None), ("feeds", "update_minutes", 0, None),
+    ("serve", "port", 0, 65535), ("serve", "requests_per_minute", 1, None), ("serve", "max_request_bytes", 1024, None),
+    ("serve", "workers", 1, 64), ("serve", "conversation_minutes", 1, None), ("serve", "max_conversations", 1, None),
 )
 _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a list", bool: "true or false"}
 
 
 def default_config_path() -> Path:
-    """--config aside: $NEWSBOT_CONFIG, ./config.toml, the user's config folder, else this checkout's.
+    """--config aside: $NEWSBOT_CONFIG, else ./config.toml, else the user's config folder.
 
-    An installed newsbot has no checkout beside it, so it must not fall back to a path inside
-    site-packages: when nothing is found the error lists where it looked and what to run.
+    Never the checkout's or the installed package's own config: a command run in a folder
+    with no config would answer from that corpus and `add` would write into it. When nothing
+    is found the error lists where it looked and what to run, as the README promises.
     """
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV])
     from platformdirs import user_config_path
 
     candidates = [Path("config.toml"), user_config_path("newsbot") / "config.toml"]
-    checkout = Path(__file__).resolve().parent.parent
-    if (checkout / "pyproject.toml").is_file():
-        candidates.append(checkout / "config.toml")
     for candidate in candidates:
         if candidate.is_file():
             return candidate
@@ -164,6 +192,7 @@ def load_config(path: Path | None = None) -> Config:
             update_minutes=values["feeds"]["update_minutes"],
             allow_private_addresses=values["feeds"]["allow_private_addresses"],
         ),
+        serve=ServeSettings(**values["serve"]),
     )
 
 

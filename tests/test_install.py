@@ -131,14 +131,48 @@ def test_the_current_folder_comes_before_the_user_config_folder(elsewhere):
     assert default_config_path().resolve() == work / "config.toml"
 
 
-def test_the_user_config_folder_comes_before_the_checkout(elsewhere):
+def test_the_user_config_folder_is_found_from_any_folder(elsewhere):
     _, user_config = elsewhere
     _touch(user_config)
     assert default_config_path() == user_config
 
 
-def test_a_checkout_falls_back_to_its_own_config(elsewhere):
-    assert default_config_path() == REPO / "config.toml"
+def test_a_checkout_does_not_lend_its_config_to_other_folders(elsewhere):
+    """Run from a checkout, newsbot elsewhere must not answer from, or write into, the checkout."""
+    work, user_config = elsewhere
+    with pytest.raises(ConfigError) as error:
+        default_config_path()
+    message = str(error.value)
+    assert message == f"no config.toml found (looked in {work / 'config.toml'}, {user_config}): run newsbot init"
+
+
+def test_the_checkouts_config_is_found_when_working_there(elsewhere, monkeypatch):
+    monkeypatch.chdir(REPO)
+    assert default_config_path().resolve() == REPO / "config.toml"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ask", "who summoned the ambassador?"],
+        ["sources"],
+        ["add", "story.txt"],
+        ["feeds", "add", "http://127.0.0.1:9/feed.xml"],
+        ["feeds", "list"],
+    ],
+    ids=["ask", "sources", "add", "feeds-add", "feeds-list"],
+)
+def test_commands_outside_a_project_say_run_init_and_touch_no_checkout(elsewhere, command):
+    work, _ = elsewhere
+    (work / "story.txt").write_text("Officials said the storm had passed the coast by Thursday night.\n", encoding="utf-8")
+    watched = [REPO / "corpus" / "articles", REPO / "feeds.json"]
+    before = [sorted(p.iterdir()) if p.is_dir() else p.exists() for p in watched]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().count("\n") == 0
+    assert f"no config.toml found (looked in {work / 'config.toml'}" in result.stderr
+    assert result.stderr.strip().endswith("run newsbot init")
+    assert [sorted(p.iterdir()) if p.is_dir() else p.exists() for p in watched] == before
 
 
 def test_an_installed_newsbot_with_no_config_says_run_init(elsewhere, monkeypatch, tmp_path):
