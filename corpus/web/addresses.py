@@ -15,6 +15,10 @@ import ipaddress
 import socket
 
 
+# A site on this machine or the local network may be wanted on purpose: every refusal says how.
+ALLOW_HINT = "to allow it, set allow_private_addresses = true under [feeds] in config.toml"
+
+
 class LocalAddressRefused(Exception):
     """The connection reached an address newsbot may not fetch from; `str()` says which."""
 
@@ -28,7 +32,7 @@ def private_address(host: str) -> str | None:
     for info in infos:
         address = str(info[4][0]).split("%")[0]  # named in the message without its IPv6 scope
         if not is_public(address):
-            return f"{host} is a private or local address ({address}); not fetched"
+            return f"{host} is a private or local address ({address}); not fetched: {ALLOW_HINT}"
     return None
 
 
@@ -66,5 +70,5 @@ def _checked(sock: socket.socket) -> socket.socket:
     peer = str(sock.getpeername()[0])
     if not is_public(peer):
         sock.close()
-        raise LocalAddressRefused(f"connected to {peer}, a private or local address; not fetched")
+        raise LocalAddressRefused(f"connected to {peer}, a private or local address; not fetched: {ALLOW_HINT}")
     return sock

@@ -21,17 +21,35 @@ def status_reason(status: int, reason: str | None) -> str:
 def network_reason(exc: Exception, policy) -> str:
     from urllib3 import exceptions as e
 
+    # Most specific first: urllib3 makes NameResolutionError a NewConnectionError, and that a
+    # ConnectTimeoutError, so a refusal that came at once would otherwise read as a timeout.
+    if isinstance(exc, e.NameResolutionError):
+        return "host name not found; check the address"
+    if isinstance(exc, e.NewConnectionError):
+        return _connection_reason(exc)
     if isinstance(exc, e.ConnectTimeoutError):
         return f"no connection within {policy.connect_timeout:g} s; the site may be down, try again later"
     if isinstance(exc, e.ReadTimeoutError):
         return f"the site stopped answering for {policy.read_timeout:g} s; try again later"
-    if isinstance(exc, e.NameResolutionError):
-        return "host name not found; check the address"
-    if isinstance(exc, e.NewConnectionError):
-        return "cannot connect (refused or unreachable); check the address, or try again later"
     if isinstance(exc, e.SSLError):
         return "TLS/certificate error; the site's https is broken"
     if isinstance(exc, e.LocationParseError):
         return "not a valid address"
     detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return f"network error ({detail[:120]})"
+
+
+def _connection_reason(exc) -> str:
+    """A refused connection means nothing listens at that address and port (a typo in the
+    port, or the server is not started), which waiting will not change; say so."""
+    where = _host_and_port(getattr(exc, "conn", None))
+    if isinstance(exc.__cause__, ConnectionRefusedError):
+        return f"connection refused: no server at {where}; check the address and port, or start the server"
+    return f"cannot connect to {where} (unreachable); check the address, or try again later"
+
+
+def _host_and_port(conn) -> str:
+    host, port = getattr(conn, "host", None), getattr(conn, "port", None)
+    if not host:
+        return "that address"
+    return f"{host} port {port}" if port else str(host)

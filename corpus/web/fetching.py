@@ -49,6 +49,14 @@ class AddressRefused(FetchError):
     """The connection reached a private or local address (`corpus.web.addresses`)."""
 
 
+class Unreachable(FetchError):
+    """No connection was made (name not found, refused, timed out), so nothing was asked of
+    the site: a robots.txt fetch that fails so reports this reason alone, not "unreadable"."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason, transient=True)
+
+
 class OutOfTime(FetchError):
     """The run's time limit came before this fetch; nothing was asked of the site."""
 
@@ -190,6 +198,8 @@ class Fetcher:
                 retries=False,
                 timeout=timeout,
             )
+        except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as exc:
+            raise Unreachable(asked, network_reason(exc, self.policy)) from None
         except urllib3.exceptions.HTTPError as exc:
             raise FetchError(asked, network_reason(exc, self.policy), transient=True) from None
         except LocalAddressRefused as exc:
@@ -281,7 +291,7 @@ class Fetcher:
         except OutOfTime:
             del self._robots[origin]  # not tried: no verdict to remember
             raise
-        except AddressRefused as exc:
+        except (AddressRefused, Unreachable) as exc:
             return exc
         except FetchError as exc:
             return FetchError(robots_url, f"robots.txt unreadable ({exc.reason}), so nothing is fetched from {origin} this run")

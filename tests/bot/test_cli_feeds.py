@@ -73,6 +73,16 @@ def test_add_url_on_a_private_address_is_refused_by_default(run, project):
     assert "127.0.0.1 is a private or local address" in result.output
 
 
+@pytest.mark.parametrize("command", [["add"], ["feeds", "add"]], ids=["add", "feeds add"])
+def test_a_private_address_refused_says_how_to_allow_it_in_one_line(run, project, command):
+    """The refusal is right by default, but a site served on this machine or the local network
+    on purpose is a normal wish: the one line names the setting that allows it."""
+    result = run(*command, "http://127.0.0.1:9/story")
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1
+    assert "set allow_private_addresses = true under [feeds] in config.toml" in result.output
+
+
 def test_feeds_add_list_remove(run, project, site):
     url = _feed(site, "/feed", [("Harbour", site.url("/harbour"))])
     added = run("feeds", "add", url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from dataclasses import replace
 
@@ -12,6 +13,7 @@ from corpus.web.fetching import Fetcher, FetchError, OutOfTime, user_agent
 from tests.corpus.web_server import LoopbackServer, Route
 
 PAGE = Route(b"<html><body><p>hello</p></body></html>")
+ALLOW = re.escape("to allow it, set allow_private_addresses = true under [feeds] in config.toml")
 
 
 def test_user_agent_names_newsbot_and_its_version(web, policy):
@@ -41,6 +43,21 @@ def test_an_error_status_says_whether_trying_later_may_help(web, policy, status,
     with pytest.raises(FetchError) as failure:
         Fetcher(policy).get(web.url("/a"))
     assert failure.value.transient is transient
+
+
+def test_a_closed_port_says_the_connection_was_refused(policy):
+    """Nothing listens there: the refusal comes at once, so it is not called a timeout."""
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago, closed again
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/story"
+    with pytest.raises(FetchError) as caught:
+        Fetcher(policy).get(url)
+    message = str(caught.value)
+    assert "connection refused" in message and "no server" in message and f"port {port}" in message
+    assert "within" not in message and "\n" not in message
 
 
 def test_a_silent_server_times_out_quickly(web, policy):
@@ -192,7 +209,7 @@ def test_nothing_is_fetched_after_the_deadline(web, policy):
 def test_local_addresses_are_refused_unless_allowed(web, policy, host):
     web.routes["/a"] = PAGE
     url = web.url("/a").replace("127.0.0.1", host)
-    with pytest.raises(FetchError, match=f"^{url}: {host} is a private or local address .*; not fetched$"):
+    with pytest.raises(FetchError, match=f"^{url}: {host} is a private or local address .*; not fetched: {ALLOW}$"):
         Fetcher(replace(policy, allow_private_addresses=False)).get(url)
     assert web.requests == []
 
@@ -205,7 +222,7 @@ def test_a_name_that_resolves_elsewhere_when_connecting_is_still_refused(web, po
     monkeypatch.setattr(fetching, "private_address", lambda host: None)  # the first answer: public
     web.routes["/a"] = PAGE
     url = web.url("/a")
-    with pytest.raises(FetchError, match=f"^{url}: connected to 127.0.0.1, a private or local address; not fetched$"):
+    with pytest.raises(FetchError, match=f"^{url}: connected to 127.0.0.1, a private or local address; not fetched: {ALLOW}$"):
         Fetcher(replace(policy, allow_private_addresses=False)).get(url)
     assert web.requests == []
 
