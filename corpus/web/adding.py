@@ -6,6 +6,10 @@ with nothing changed. A page keeps its stable name (`pages.stored_name`), so add
 address again finds its earlier copy: the same bytes are "unchanged"; a page that changed
 since needs `replace`, as a file of the same name does. A page whose text the corpus already
 holds under another name is not stored twice ("duplicate").
+
+The earlier copy's title and date fill in what the page does not say, as a feed entry's did
+when `newsbot update` stored it: otherwise re-adding a page a feed dated would look changed
+(its date gone) and `--replace` would drop the date the feed gave.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 from corpus.errors import CorpusError
 from corpus.importing import corpus_files
 from corpus.web.fetching import Fetcher
-from corpus.web.pages import WebArticle, fetch_article
+from corpus.web.pages import WebArticle, fetch_article, stored_name
 from corpus.web.updating import KnownArticles
 
 
@@ -38,6 +42,8 @@ class WebPlacement:
     def describe(self) -> str:
         if self.action == "duplicate":
             return f"{self.url}: already stored as {self.duplicate_of} (same text); not added"
+        if self.action == "unchanged":
+            return f"{self.url}: already stored as {self.target.name} (unchanged)"
         return f"{self.action} {self.target.name} (from {self.url})"
 
 
@@ -45,13 +51,14 @@ def plan_web_import(
     urls: Iterable[str], corpus_dirs: Sequence[Path], fetcher: Fetcher, rules=None, replace: bool = False
 ) -> list[WebPlacement]:
     """Fetch and check every page and decide where each goes; raises before anything is written."""
+    existing = corpus_files(corpus_dirs)
     articles: list[WebArticle] = []
     for url in dict.fromkeys(url.strip() for url in urls):
+        title, date = _stored_title_and_date(existing.get(stored_name(url), [None])[0])
         try:
-            articles.append(fetch_article(fetcher, url, rules))
+            articles.append(fetch_article(fetcher, url, rules, date=date, title=title))
         except CorpusError as exc:
             raise CorpusError(f"{exc}; nothing was added") from None
-    existing = corpus_files(corpus_dirs)
     known = KnownArticles.from_corpus(corpus_dirs)
     placements, clashes = [], []
     for article in articles:
@@ -74,3 +81,16 @@ def plan_web_import(
             "pass --replace to store the new version"
         )
     return placements
+
+
+def _stored_title_and_date(path: Path | None) -> tuple[str | None, str | None]:
+    """The title and date the stored copy of a page carries (a feed's, maybe), if any."""
+    if path is None:
+        return None, None
+    from corpus.markdown_text import read_markdown
+
+    try:
+        stored = read_markdown(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        return None, None  # replaced or refused as any other copy would be
+    return stored.title, stored.date

@@ -147,3 +147,18 @@ def test_update_names_a_failing_feed_stores_the_rest_and_exits_1(run, project, s
     assert result.exit_code == 1
     assert f"warning: {site.url('/other')}: malformed XML" in result.output
     assert stored_name(harbour) in {p.name for p in project.articles.iterdir()}
+
+
+def test_adding_a_page_update_stored_says_already_stored_and_keeps_the_feeds_date(run, project, site):
+    site.routes["/harbour"] = Route(story_page("Quay parking banned", HARBOUR, date=None))
+    url = site.url("/harbour")
+    run("feeds", "add", _feed(site, "/feed", [("Quay parking banned", url)]))
+    assert run("update").exit_code == 0
+    again = run("add", url)
+    assert again.exit_code == 0, again.output
+    assert f"{url}: already stored as {stored_name(url)} (unchanged)" in again.stderr
+    site.routes["/harbour"] = Route(story_page("Quay parking banned", [*HARBOUR, *story("quay ban")], date=None))
+    replaced = run("add", "--replace", url)
+    assert replaced.exit_code == 0, replaced.output
+    assert f"{stored_name(url)}: Quay parking banned (" in (sources := run("sources").output)
+    assert ", 2026-11-20)" in sources

@@ -65,3 +65,35 @@ def test_the_same_story_under_another_address_is_not_added_twice(web, policy, co
     placements = _plan(web, policy, corpus, "/a", "/b")
     assert [(p.action, p.changes_corpus) for p in placements] == [("added", True), ("duplicate", False)]
     assert placements[1].describe() == f"{web.url('/b')}: already stored as {stored_name(web.url('/a'))} (same text); not added"
+
+
+def _store_through_a_feed(web, policy, corpus, tmp_path) -> Path:
+    """`newsbot update` storing /storm, whose page gives no date: the feed's date is kept."""
+    from corpus.web.feeds import FeedRegistry
+    from corpus.web.updating import collect_updates, store_updates
+    from tests.corpus.pages_html import rss
+
+    web.routes["/storm"] = Route(story_page("Storm", story("storm"), date=None))
+    web.routes["/feed"] = Route(rss("Daily", [("Storm", web.url("/storm"))]), content_type="application/rss+xml")
+    registry = FeedRegistry.load(tmp_path / "feeds.json")
+    registry.add(web.url("/feed"))
+    store_updates(collect_updates(registry, [corpus], policy, rules=RULES), registry, corpus, lambda: None)
+    stored = corpus / stored_name(web.url("/storm"))
+    assert "date: '2026-11-20'" in stored.read_text(encoding="utf-8")
+    return stored
+
+
+def test_adding_a_page_an_update_stored_says_it_is_already_stored(web, policy, corpus, tmp_path):
+    stored = _store_through_a_feed(web, policy, corpus, tmp_path)
+    [placement] = _plan(web, policy, corpus, "/storm")
+    assert (placement.action, placement.changes_corpus) == ("unchanged", False)
+    assert placement.describe() == f"{web.url('/storm')}: already stored as {stored.name} (unchanged)"
+
+
+def test_replacing_a_page_keeps_the_date_it_was_stored_with_when_the_page_gives_none(web, policy, corpus, tmp_path):
+    stored = _store_through_a_feed(web, policy, corpus, tmp_path)
+    web.routes["/storm"] = Route(story_page("Storm", story("storm and its aftermath"), date=None))
+    [placement] = _plan(web, policy, corpus, "/storm", replace=True)
+    assert placement.action == "replaced"
+    assert "date: '2026-11-20'" in placement.data.decode()
+    assert "aftermath" in placement.data.decode() and placement.target == stored
