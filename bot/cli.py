@@ -22,6 +22,7 @@ from bot.cli_common import (
 )
 from bot.cli_corpus import add, index, remove, sources
 from bot.cli_feeds import feeds, update
+from bot.cli_serve import serve
 from bot.config import load_config
 from bot.terminal import colour_option
 
@@ -206,7 +207,7 @@ def evaluate(questions, corpus, as_json, min_top1, misses, config_path):
         sys.exit(1)
 
 
-for command in (index, add, remove, sources, feeds, update):
+for command in (index, add, remove, sources, feeds, update, serve):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -72,6 +72,30 @@ class Library:
                 self._index = self._load_checked(self.embedder)
             return self._index
 
+    def refresh(self) -> bool:
+        """Open the index's current generation if it is not the one loaded: another process
+        (`newsbot update` from cron, a second server) published it. True when one was swapped in.
+
+        The new generation is opened before the swap, outside the lock, so questions go on
+        being answered from the old one meanwhile; a question already running keeps the old
+        one whole (its files stay readable until closed, even once a later build prunes them).
+        """
+        try:
+            current = current_generation(self.index_dir)
+        except RetrievalError:
+            return False  # no index yet: `ready` says so, and the next refresh looks again
+        if self.generation() == current.name:
+            return False
+        fresh = self._load_checked(self.embedder)
+        with self._lock:
+            self._index = fresh
+        return True
+
+    def generation(self) -> str | None:
+        """The name of the loaded generation (`gen-<nanoseconds>`), None before one is loaded."""
+        with self._lock:
+            return self._index.path.name if self._index is not None else None
+
     def has_index(self) -> bool:
         try:
             current_generation(self.index_dir)
