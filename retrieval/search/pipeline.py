@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from retrieval.search.answer import Answer
+from retrieval.search.answer import Answer, Hit
 from retrieval.search.conversation import Conversation
 from retrieval.embedding.embedder import Embedder, TokenVectors
 from retrieval.errors import RetrievalError
@@ -28,7 +28,10 @@ from retrieval.search.presenting import hits_for
 from retrieval.search.query_memory import QueryMemory, joined
 from retrieval.search.exact_top import passage_tokens
 from retrieval.search.ranking import Ranking, encode_queries, rank
-from retrieval.search.recency import WINDOW_CANDIDATES, TimeWindow, allowed_rows, combined, newest_first, read_time_words, row_days
+from retrieval.search.recency import (
+    WINDOW_CANDIDATES, TimeWindow, allowed_rows, asks_only_for_the_newest, combined, newest_first, newest_leads, read_time_words,
+    row_days,
+)
 from retrieval.search.read_verdict import judge_read
 from retrieval.search.reading import Read, read_ranking, reader_for
 from retrieval.search.relevance import Verdict, judge
@@ -78,12 +81,31 @@ def search(
         verdict = verdict_for(index, embedder, question, settings, top_k, conversation, ranked, memory)
         hits = hits_for(index, verdict, settings)
         return Answer(question=verdict.question, answered=verdict.answered, hits=hits, searched=verdict.searched)
+    if asks_only_for_the_newest(window, rest):
+        return _newest_articles(index, embedder, question, window, top_k or settings.top_k)
     verdict = _windowed_verdict(index, embedder, rest, window, settings, top_k, conversation, ranked, memory)
     hits = hits_for(index, verdict, settings)
     if window.newest_first:
         hits = newest_first(hits)
     searched = verdict.searched or (rest if rest != question else None)
     return Answer(question=question, answered=verdict.answered, hits=hits, searched=searched, period=window.describe())
+
+
+def _newest_articles(index: StoredIndex, embedder: Embedder, question: str, window: TimeWindow, count: int) -> Answer:
+    """"latest news": the newest articles' leads, newest first. Nothing was ranked, so no
+    relevance is claimed; `score` is still the question's cosine with the passage."""
+    rows = newest_leads(index, window, count)
+    (query,) = encode_queries([question], embedder)
+    start = index.data.unit_start
+    hits = tuple(
+        Hit(
+            passage=index.passages[row],
+            score=float(np.asarray(index.data.vectors[start[row]], dtype=np.float32) @ query.vector),
+            date=index.manifest.articles[index.passages[row].article].date,
+        )
+        for row in rows
+    )
+    return Answer(question=question, answered=bool(hits), hits=hits, period=window.describe())
 
 
 def _windowed_verdict(index, embedder, text, window, settings, top_k, conversation, ranked, memory) -> Verdict:

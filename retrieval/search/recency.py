@@ -3,7 +3,10 @@
 A question's time words are read relative to today: "today", "yesterday", "this week" (since
 Monday), "last week" (the calendar week before), "past week" / "past N days", "this month",
 "last month", "this year"; and "the latest", "latest news", "most recent", "newest", which
-limit nothing but put the newest answering passages first. Window words are taken out of what
+limit nothing but put the newest answering passages first. Asked with no topic ("latest
+news", "what's the latest?"), they list the newest articles instead, each by its lead
+passage: searching the words "latest news" would rank by what mentions news (a 2013 "news
+release") and show the newest first only among those. Window words are taken out of what
 is searched ("what happened this week" searches "what happened"), so "week" does not count as
 a keyword. A window keeps only passages of articles dated inside it (`corpus.dates.article_day`);
 an article without a date is outside every window. A question without time words takes the
@@ -73,6 +76,22 @@ _PHRASES: list[tuple[re.Pattern, object]] = [
 _NEWEST = re.compile(r"\b(?:the latest|latest news|most recent|the newest|newest)\b")
 
 
+# what is left of "what's the latest news?" or "show me the newest articles" once the time
+# words are out: no topic, so the newest articles are what is asked for
+_NO_TOPIC = frozenset(
+    "what what's whats is are was were there any anything the a an news new articles article stories story "
+    "headlines headline reports updates me us show give tell list please in on from of s".split()
+)
+
+
+def asks_only_for_the_newest(window: TimeWindow, rest: str) -> bool:
+    """True for "latest news" and the like: newest first was asked, and no topic beside it."""
+    if not window.newest_first:
+        return False
+    words = re.findall(r"[\w'’]+", _NEWEST.sub(" ", rest.lower()))
+    return all(word.replace("’", "'") in _NO_TOPIC for word in words)
+
+
 def read_time_words(question: str, today: dt.date) -> tuple[TimeWindow | None, str]:
     """(the window the question's time words ask for, or None; the question without them)."""
     lowered = question.lower()
@@ -123,6 +142,13 @@ def row_days(index) -> np.ndarray:
 
 def _row_days(index) -> np.ndarray:
     days = np.zeros(len(index.passages), dtype=np.int64)
+    for entry, day, first in _dated_articles(index):
+        days[first : first + entry.paragraphs] = day.toordinal()
+    return days
+
+
+def _dated_articles(index):
+    """(manifest entry, its day, its first passage's row in the whole index) of each dated article."""
     starts, at = {}, 0
     for segment in index.segments:
         starts[segment.entry.name] = at
@@ -131,8 +157,14 @@ def _row_days(index) -> np.ndarray:
         day = article_day(entry.date)
         start = starts.get(entry.segment, 0 if len(index.segments) == 1 else None)
         if day is not None and start is not None:
-            days[start + entry.first_row : start + entry.first_row + entry.paragraphs] = day.toordinal()
-    return days
+            yield entry, day, start + entry.first_row
+
+
+def newest_leads(index, window: TimeWindow, count: int) -> list[int]:
+    """The lead passage's row of each of the `count` newest articles dated in `window`, newest
+    first (the same day: by title, so the order is the same every time)."""
+    dated = [(-day.toordinal(), entry.title, row) for entry, day, row in _dated_articles(index) if window.holds(day)]
+    return [row for *_, row in sorted(dated)[:count]]
 
 
 def allowed_rows(days: np.ndarray, window: TimeWindow) -> np.ndarray:

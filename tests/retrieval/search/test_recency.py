@@ -111,8 +111,8 @@ def dated(project):
     return library
 
 
-def _ask(library, question, since=None):
-    return search(library.index(), library.embedder, question, library.search_settings, since=since, today=TODAY)
+def _ask(library, question, since=None, today=TODAY, top_k=None):
+    return search(library.index(), library.embedder, question, library.search_settings, top_k=top_k, since=since, today=today)
 
 
 def test_a_window_keeps_only_articles_dated_inside_it(dated):
@@ -161,3 +161,42 @@ def test_the_latest_puts_the_newest_answering_passages_first(dated):
     answer = _ask(dated, "what is the latest on the harbour council and parking on the quay?")
     days = [article_day(hit.date) for hit in answer.hits if hit.date]
     assert answer.period == "newest articles first" and days == sorted(days, reverse=True)
+
+
+DECEMBER = {
+    "school": ("2026-12-02", "A new primary school opened in the valley, the first built in the district for thirty years."),
+    "harbour": ("2026-12-04", "The harbour council banned parking on the quay, citing damage to the old stones."),
+    "storm": ("2026-12-06", "A winter storm closed the coastal road after waves threw stones across the carriageway."),
+}
+
+
+@pytest.fixture
+def december(project):
+    """The shipped articles (one dated Oct. 23, 2013, one undated) and three December ones."""
+    for name, (date, text) in DECEMBER.items():
+        _dated(project, name, date, text + " Officials said more would be known by the end of the week.")
+    library = project.library()
+    library.rebuild()
+    return library
+
+
+@pytest.mark.parametrize("question", ["latest news", "What's the latest?", "show me the newest articles", "most recent news"])
+def test_latest_news_lists_the_newest_articles_newest_first(december, question):
+    answer = _ask(december, question, today=dt.date(2026, 12, 7))
+    assert answer.answered and answer.period == "newest articles first"
+    assert [(hit.passage.article, hit.date) for hit in answer.hits] == [
+        ("storm.md", "2026-12-06"), ("harbour.md", "2026-12-04"), ("school.md", "2026-12-02")
+    ]
+    assert all(hit.passage.number == 1 for hit in answer.hits)  # each article's lead
+
+
+def test_latest_news_in_a_window_lists_the_newest_articles_inside_it(december):
+    answer = _ask(december, "latest news this month", today=dt.date(2026, 12, 5))
+    assert [hit.passage.article for hit in answer.hits] == ["harbour.md", "school.md"]
+
+
+def test_latest_news_shows_no_older_article_before_a_newer_one(december):
+    answer = _ask(december, "latest news", today=dt.date(2026, 12, 7), top_k=5)
+    days = [article_day(hit.date) for hit in answer.hits]
+    assert None not in days and days == sorted(days, reverse=True)
+    assert [hit.passage.article for hit in answer.hits][-1] == "004_ff9fbbdbf3039c2b.txt"
