@@ -79,20 +79,26 @@ class BodyLimit:
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             return await _too_large(send, self.max_bytes)
         received = 0
+        refused = False
 
         async def counted():
-            nonlocal received
+            # over the cap: answer 413 now, and tell the app the client went away, so it
+            # stops reading (an exception here would be taken for a malformed body)
+            nonlocal received, refused
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not refused:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    refused = True
+                    await _too_large(send, self.max_bytes)
+                    return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await _too_large(send, self.max_bytes)
+        async def unless_refused(message):
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counted, unless_refused)
 
 
 class JsonByDefault:
@@ -111,10 +117,6 @@ class JsonByDefault:
             if given in self.READ_AS_JSON:
                 scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
         return await self.app(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 async def _too_large(send, max_bytes: int) -> None:
