@@ -9,7 +9,13 @@ id is its file name, so names decide what is kept:
   `index.html`) are each named after their folder: `a-story.txt`, `b-story.txt`, with `-2`,
   `-3` added if that is still taken, so the same files always get the same names;
 - a name the corpus already holds with the same content is left as it is ("unchanged"); with
-  other content, `add` refuses, naming both files, unless `replace` is asked for.
+  other content, `add` refuses, naming both files, unless `replace` is asked for;
+- a file with a new name whose bytes the corpus (or an earlier file of the same `add`)
+  already holds is not stored twice ("duplicate", naming the stored article): a copy saved
+  under another name, or one file of a folder added before (`clips/a/story.txt` after
+  `clips/`, stored as `a-story.txt`), would otherwise answer every question twice, as the same
+  story under two addresses would (`corpus.web.adding`). Only stored files of the same size are
+  read to compare, so `add` does not read the whole corpus.
 """
 
 from __future__ import annotations
@@ -32,13 +38,16 @@ class Placement:
     source: Path
     target: Path
     data: bytes
-    action: str  # "added", "replaced" or "unchanged"
+    action: str  # "added", "replaced", "unchanged" or "duplicate"
+    duplicate_of: str | None = None  # the stored article a "duplicate" has the bytes of
 
     @property
     def changes_corpus(self) -> bool:
-        return self.action != "unchanged"
+        return self.action in ("added", "replaced")
 
     def describe(self) -> str:
+        if self.action == "duplicate":
+            return f"{self.source}: already stored as {self.duplicate_of} (same text); not added"
         if self.action == "replaced":
             return f"replaced {self.target} with {self.source}"
         return f"{self.action} {self.target.name} (from {self.source})"
@@ -58,7 +67,10 @@ def article_files(paths: Iterable[Path]) -> list[Path]:
             found.append(path)
     if not found:
         raise CorpusError("no article files found in the paths given")
-    return found
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)  # a file named twice (itself and its folder) counts once
+    return list(unique.values())
 
 
 def corpus_files(corpus_dirs: Sequence[Path]) -> dict[str, list[Path]]:
@@ -99,11 +111,16 @@ def plan_import(
     files = article_files(paths)
     payloads = [_checked_bytes(path, rules) for path in files]
     existing = corpus_files(corpus_dirs)
+    stored = _SameBytes(existing)
     placements, clashes = [], []
     for path, name, data in zip(files, distinct_names(files), payloads):
         current = existing.get(name, [None])[0]
         if current is None:
-            placements.append(Placement(path, corpus_dirs[0] / name, data, "added"))
+            holder = stored.holding(data)
+            action = "duplicate" if holder else "added"
+            placements.append(Placement(path, corpus_dirs[0] / name, data, action, holder))
+            if holder is None:
+                stored.add(name, data)
         elif current.read_bytes() == data:
             placements.append(Placement(path, current, data, "unchanged"))
         else:
@@ -126,3 +143,29 @@ def _checked_bytes(path: Path, rules: ParagraphRules) -> bytes:
         raise CorpusError(f"{path}: cannot read ({exc.strerror or exc})") from None
     read_article(ArticleFile(path.name, path, "", data), rules)
     return data
+
+
+class _SameBytes:
+    """Which stored article already has these bytes: by size first, so only the stored files
+    as long as an incoming one are read."""
+
+    def __init__(self, existing: dict[str, list[Path]]):
+        self._by_size: dict[int, list[tuple[str, Path | bytes]]] = {}
+        for name, paths in existing.items():
+            try:
+                size = paths[0].stat().st_size
+            except OSError:
+                continue  # the index build names an unreadable file; here it is just not a duplicate
+            self._by_size.setdefault(size, []).append((name, paths[0]))
+
+    def holding(self, data: bytes) -> str | None:
+        for name, held in self._by_size.get(len(data), []):
+            try:
+                if (held if isinstance(held, bytes) else held.read_bytes()) == data:
+                    return name
+            except OSError:
+                continue
+        return None
+
+    def add(self, name: str, data: bytes) -> None:
+        self._by_size.setdefault(len(data), []).append((name, data))

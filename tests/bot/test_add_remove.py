@@ -158,6 +158,50 @@ def test_distinct_names_are_stable_and_never_collide(paths, names):
     assert distinct_names([Path("/in") / p for p in paths]) == names
 
 
+# --- add: the same article under another name ---
+
+
+def test_add_skips_a_copy_of_a_stored_article_under_a_new_name_naming_it(run, project, incoming):
+    run("index")
+    copy = incoming / "story-copy.txt"
+    copy.write_bytes((project.articles / SHIPPED).read_bytes())
+    before = corpus_state(project.articles)
+    result = run("add", str(copy))
+    assert result.exit_code == 0, result.output
+    assert f"{copy}: already stored as {SHIPPED} (same text); not added" in result.stderr
+    assert "0 added, 0 updated, 0 removed, 2 unchanged" in result.stdout
+    assert corpus_state(project.articles) == before
+
+
+def test_adding_one_file_of_a_folder_added_before_is_not_stored_twice(run, project, incoming):
+    write(incoming / "a" / "story.txt", BRAZIL)
+    write(incoming / "b" / "story.txt", MERKEL)
+    assert run("add", str(incoming)).exit_code == 0
+    before = corpus_state(project.articles)
+    result = run("add", str(incoming / "a" / "story.txt"))
+    assert result.exit_code == 0, result.output
+    assert f"{incoming / 'a' / 'story.txt'}: already stored as a-story.txt (same text); not added" in result.stderr
+    assert corpus_state(project.articles) == before
+
+
+def test_two_copies_in_one_add_are_stored_once(run, project, incoming):
+    write(incoming / "brazil.md", BRAZIL)
+    write(incoming / "brazil-again.md", BRAZIL)
+    result = run("add", str(incoming))
+    assert result.exit_code == 0, result.output
+    assert f"{incoming / 'brazil.md'}: already stored as brazil-again.md (same text); not added" in result.stderr
+    assert [name for name in corpus_state(project.articles) if name.startswith("brazil")] == ["brazil-again.md"]
+
+
+def test_the_same_file_named_twice_is_added_once_under_its_own_name(run, project, incoming):
+    run("index")
+    brazil = write(incoming / "brazil.md", BRAZIL)
+    result = run("add", str(brazil), str(incoming))
+    assert result.exit_code == 0, result.output
+    assert "1 added" in result.stdout
+    assert [name for name in corpus_state(project.articles) if "brazil" in name] == ["brazil.md"]
+
+
 # --- add: all or nothing ---
 
 
