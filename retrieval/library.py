@@ -13,6 +13,7 @@ from typing import Sequence
 
 from corpus.paragraphs import ParagraphRules
 from retrieval.build import pipeline, previous
+from retrieval.build.lock import check_folder_path
 from retrieval.index.generations import current_generation
 from retrieval.index import store
 from retrieval.search.answer import Answer
@@ -124,6 +125,7 @@ class Library:
         """Update the index; with `load`, also open the new one here (the bot swaps it in
         off its event loop). `newsbot index` and `add` exit instead: at 100,000 paragraphs
         opening the index costs more than adding an article to it."""
+        check_folder_path(self.index_dir)  # before the model loads, not after
         report = pipeline.build(self.corpus_dirs, self.rules, self.index_dir, self.build_embedder, full, progress)
         # checked against the model that built it: loading the query model here would cost
         # an ONNX session nobody uses

@@ -8,6 +8,8 @@ rather than waited on: a second rebuild is told one is running instead of queuei
 
 from __future__ import annotations
 
+import errno
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -36,3 +38,17 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def check_folder_path(index_dir: Path) -> None:
+    """Raise `NotADirectoryError` (naming `index_dir`) when a file stands at it or above it.
+
+    Checked before a build loads its model, which takes seconds and makes its ONNX export
+    beside the index (warning when it cannot): the user sees the one line that matters, at
+    once. Nothing is created here; `build_lock` makes the folder when the build starts.
+    """
+    for path in (index_dir, *index_dir.parents):
+        if path.exists():
+            if not path.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(index_dir))
+            return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -61,6 +62,29 @@ def test_index_dir_under_a_file_is_one_line_naming_it(run, project):
     for args in (("index",), ("ask", "who summoned the ambassador?")):
         line = one_line_error(run(*args))
         assert "afile" in line and "not a folder" in line and "[index] dir" in line
+
+
+@pytest.mark.parametrize("where", ["afile/index", "afile"], ids=["under a file", "a file"])
+def test_index_dir_under_a_file_is_said_before_any_model_is_loaded(run, project, monkeypatch, where):
+    """Loading the model costs seconds and makes its ONNX export beside the index, which warns
+    when the folder cannot be made: the build checks its folder first, so the one line is all."""
+    import bot.app
+    from retrieval.embedding.choice import Embedders
+
+    (project.root / "afile").write_text("not a folder\n")
+    project.config_path.write_text(project.config_path.read_text().replace('dir = "index"', f'dir = "{where}"'))
+    loaded = []
+
+    def model():
+        loaded.append(True)
+        print("warning: no fast query path for the model", file=sys.stderr)
+        return project.embedder
+
+    monkeypatch.setattr(bot.app, "choose_embedders", lambda config: Embedders.one(model))
+    result = run("ask", "who summoned the ambassador?")
+    line = one_line_error(result)
+    assert "afile" in line and "not a folder" in line
+    assert loaded == [] and "warning" not in result.output
 
 
 def test_index_dir_that_is_a_file_is_one_line_naming_it(run, project):
