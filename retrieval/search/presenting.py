@@ -47,12 +47,24 @@ def hits_for(index: StoredIndex, verdict: Verdict, settings: SearchSettings) -> 
                 score=verdict.similarity[lead],
                 highlight=best_sentence(passages[lead].text, question_terms, weights),
                 answer=verdict.spans.get(lead),
-                also=tuple(passages[r] for r in [row, *twins] if r != lead),
+                also=_other_articles(passages, lead, [row, *twins]),
                 relevance=verdict.relevance.get(row),
                 date=_article_date(index, passages[lead].article),
             )
         )
     return tuple(hits)
+
+
+def _other_articles(passages: dict, lead: int, rows: list[int]) -> tuple:
+    """The twins to cite beside the lead, one per other article, best ranked first: an article
+    repeating the quote in two paragraphs is one more source, and the lead's own is none."""
+    seen = {passages[lead].article}
+    also = []
+    for row in rows:
+        if passages[row].article not in seen:
+            seen.add(passages[row].article)
+            also.append(passages[row])
+    return tuple(also)
 
 
 def _newest(index: StoredIndex, passages: dict, rows: list[int]) -> int:

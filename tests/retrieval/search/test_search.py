@@ -36,6 +36,23 @@ def test_same_statement_in_two_articles_collapses_into_one_hit_citing_both(proje
     assert all(h.passage.article not in {"one.txt", "two.txt"} for h in answer.hits[1:])
 
 
+def test_also_in_names_each_other_article_once(project):
+    """An article repeating the quote in two paragraphs is one more source, not two: "also
+    in" lists each article once, and never the cited article itself."""
+    (project.articles / "one.txt").write_text(f"Title one here\n\nThe ministry spoke on Monday. {QUOTE}\n")
+    (project.articles / "two.txt").write_text(
+        f"Title two here\n\nOfficials spoke on Monday. {QUOTE}\n\n"
+        "The harbour council met later in the week to discuss the parking ban on the quay.\n\n"
+        f"Diplomats repeated it on Tuesday. {QUOTE}\n"
+    )
+    library = project.library()
+    library.rebuild()
+    answer = library.ask("no place for the practices between neighbors and partners", top_k=3)
+    cited = [answer.hits[0].passage.article, *(p.article for p in answer.hits[0].also)]
+    assert {"one.txt", "two.txt"} <= set(cited)
+    assert len(cited) == len(set(cited)), cited
+
+
 def test_highlight_is_the_sentence_sharing_most_question_words(library):
     answer = library.ask("average of 3 million data intercepts a day NSA graph")
     hit = answer.hits[0]
