@@ -88,8 +88,11 @@ def make_app(library: Library, settings: ServeSettings, feeds: FeedSettings) -> 
         limit = library.search_settings.max_question_chars
         if len(question) > limit:
             raise ApiError(413, f"the question is {len(question)} characters, over the limit of {limit}: ask it shorter")
+        window = _window(body.since)
         conversation_id, conversation = state.conversation(body.conversation)
-        answer = await _answering(state.in_worker(library.ask, body.question, body.top_k, conversation))
+        answer = await _answering(state.in_worker(
+            lambda: library.ask(body.question, body.top_k, conversation=conversation, since=window)
+        ))
         state.conversations.put(conversation_id, conversation.followed_by(answer))
         return {**answer_record(answer), "conversation": conversation_id, "generation": library.generation()}
 
@@ -151,6 +154,20 @@ async def _answering(work):
         raise ApiError(503, f"{exc} (the server picks it up by itself)", {"Retry-After": "10"}) from None
     except RetrievalError as exc:
         raise ApiError(503, str(exc)) from None
+
+
+def _window(since: str | None):
+    """`since` as `ask --since` reads it, relative to today; a bad value is a 400."""
+    if since is None:
+        return None
+    import datetime as dt
+
+    from retrieval.search.recency import since_window
+
+    try:
+        return since_window(since, dt.date.today())
+    except ValueError as exc:
+        raise ApiError(400, f"since: {exc}") from None
 
 
 def _is_object(line: bytes) -> bool:

@@ -16,6 +16,9 @@ class AskRequest(BaseModel):
         None, description="the `conversation` of an earlier answer, to ask a follow-up in its light; omit to start one"
     )
     top_k: int | None = Field(None, ge=1, le=20, description="passages to return (default from config.toml)")
+    since: str | None = Field(
+        None, description="only articles dated since then, as `ask --since`: a date (2026-11-01) or time words (last week)"
+    )
 
 
 class Also(BaseModel):

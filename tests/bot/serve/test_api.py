@@ -95,3 +95,10 @@ def test_the_openapi_description_is_valid_and_docs_need_no_cdn(served):
     assert {"/v1/ask", "/v1/conversations", "/v1/sources", "/v1/admin/articles"} <= set(spec["paths"])
     docs = served.client.get("/docs").text
     assert "cdn." not in docs and "https://" not in docs.replace("https://fastapi.tiangolo.com", "")
+
+
+def test_since_limits_the_articles_as_ask_since_does(served):
+    dated = served.ask(FRENCH_AMBASSADOR, since="2013-10-01").json()
+    assert dated["period"] and all(p["date"] for p in dated["passages"])
+    bad = served.ask(FRENCH_AMBASSADOR, since="the other day")
+    assert bad.status_code == 400 and bad.json()["error"].startswith("since:")
