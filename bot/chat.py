@@ -9,6 +9,7 @@ into the text to print (asking with the conversation so far, or obeying a comman
 from __future__ import annotations
 
 import os
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
@@ -18,12 +19,13 @@ from retrieval.search.conversation import Conversation
 from retrieval.search.pipeline import QuestionError
 
 HISTORY_LENGTH = 1000
+GREETING = "Ask about the articles; follow-ups continue the conversation.\nType help for commands, Ctrl-D to leave."
 COMMANDS = ("new", "help", "quit", "exit")
 CANCELLED = "(cancelled: the conversation is as it was before that question)"
 NEW_CONVERSATION = "New conversation: earlier questions are forgotten."
 HELP = """\
-Type a question about the articles. A follow-up ("why?", "what did he say next?") is read in
-the light of the earlier questions of this conversation.
+Type a question about the articles. A follow-up ("why?", "what did he say next?")
+is read in the light of the earlier questions of this conversation.
   new          start a new conversation (forget the earlier questions)
   help         this message
   quit, exit   leave (so does Ctrl-D)
@@ -56,11 +58,24 @@ class ChatSession:
     cancelled with Ctrl-C or refused as empty or too long leaves it as it was.
     """
 
-    def __init__(self, library: Asks, render: Callable[[Answer], str], top_k: int | None = None):
+    def __init__(
+        self, library: Asks, render: Callable[[Answer], str], top_k: int | None = None, width: int | None = None
+    ):
         self.library = library
         self.render = render
         self.top_k = top_k
+        self.width = width  # for status lines; None: the terminal's, as answers are rendered
         self.conversation = Conversation()
+
+    def fit(self, text: str) -> str:
+        """A status line wrapped between words to the width: a terminal cuts it mid-word
+        (`Ctrl-D to leav|e.`). An "Error: ..." stays one line, as everywhere in newsbot."""
+        if text.startswith("Error:"):
+            return text
+        from bot.render_text import terminal_width
+
+        width = self.width or terminal_width()
+        return "\n".join(_fill_line(line, width) for line in text.splitlines())
 
     def respond(self, line: str) -> Reply:
         if not line:  # Enter alone prompts again, as in any REPL; blanks are an empty question
@@ -70,11 +85,11 @@ class ChatSession:
             return Reply(None, leave=True)
         if name == "new":
             self.conversation = Conversation()
-            return Reply(NEW_CONVERSATION)
+            return Reply(self.fit(NEW_CONVERSATION))
         if name == "help":
-            return Reply(HELP)
+            return Reply(self.fit(HELP))
         if line.strip().startswith("/"):
-            return Reply(f"Unknown command {line.strip().split()[0]}; type help for what you can type.")
+            return Reply(self.fit(f"Unknown command {line.strip().split()[0]}; type help for what you can type."))
         return Reply(self._answer(line))
 
     def _answer(self, question: str) -> str:
@@ -85,6 +100,13 @@ class ChatSession:
         text = self.render(answer)
         self.conversation = self.conversation.followed_by(answer)
         return text
+
+
+def _fill_line(line: str, width: int) -> str:
+    indent = line[: len(line) - len(line.lstrip())]  # help's indented rows continue indented
+    return textwrap.fill(
+        line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    ) if len(line) > width else line
 
 
 def history_path() -> Path:
@@ -105,7 +127,7 @@ def run_chat(
     here, around the ask, where it cancels that question and the prompt comes back.
     """
     readline = _setup_readline() if interactive else None
-    write(greeting)
+    write(session.fit(greeting))
     try:
         while True:
             try:
@@ -122,7 +144,7 @@ def run_chat(
             try:
                 reply = session.respond(line)
             except KeyboardInterrupt:
-                write(f"\n{CANCELLED}\n")
+                write(f"\n{session.fit(CANCELLED)}\n")
                 continue
             if reply.text is not None:
                 write(reply.text + "\n")

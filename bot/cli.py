@@ -147,15 +147,14 @@ def _ask_conversations(library, stream, as_json: bool, top_k: int | None) -> Non
 @friendly_errors
 def chat(top_k, config_path):
     """Ask question after question at a prompt; follow-ups are read in the light of earlier ones."""
-    from bot.chat import ChatSession, run_chat
+    from bot.chat import GREETING, ChatSession, run_chat
     from bot.render_text import render_turn
 
     library = library_for(config_path)
     ensure_index(library)
     library.embedder  # load the model before the first prompt, not after the first question
     session = ChatSession(library, lambda answer: render_turn(answer, emphasis=emphasis()), top_k)
-    greeting = "Ask about the articles; follow-ups continue the conversation. Type help for commands, Ctrl-D to leave."
-    run_chat(session, greeting, interactive=sys.stdin.isatty())
+    run_chat(session, GREETING, interactive=sys.stdin.isatty())
 
 
 @main.command()

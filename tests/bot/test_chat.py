@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from bot.chat import CANCELLED, HELP, NEW_CONVERSATION, ChatSession, command, run_chat
+from bot.chat import CANCELLED, GREETING, HELP, NEW_CONVERSATION, ChatSession, command, run_chat
 from bot.render_text import render_turn
 from retrieval.library import Library
 
@@ -134,3 +134,25 @@ def test_history_keeps_what_was_typed_but_not_blank_lines(library, tmp_path, mon
     readline.read_history_file(tmp_path / "state" / "newsbot" / "history")
     kept = [readline.get_history_item(i) for i in range(1, readline.get_current_history_length() + 1)]
     assert kept == ["Kerry Fabius", "help"]
+
+
+@pytest.mark.parametrize("width", [40, 60, 100])
+def test_status_lines_wrap_at_word_boundaries_to_the_width(library, width):
+    """The terminal cut the greeting mid-word at 100 columns (`Ctrl-D to leav|e.`): status
+    lines are wrapped between words, like the answers."""
+    session = ChatSession(RecordingLibrary(library), render_turn, width=width)
+    out = []
+    pending = iter(["new", "help", "/frobnicate now"])
+
+    def read_or_end(_prompt):
+        try:
+            return next(pending)
+        except StopIteration:
+            raise EOFError from None
+
+    run_chat(session, GREETING, interactive=False, read=read_or_end, write=out.append)
+    printed = "\n".join(out).splitlines()
+    assert all(len(line) <= width for line in printed), [line for line in printed if len(line) > width]
+    words = " ".join("\n".join(out).split())
+    for status in (GREETING, NEW_CONVERSATION, "Unknown command /frobnicate; type help for what you can type."):
+        assert " ".join(status.split()) in words  # wrapped between words, none cut
