@@ -27,7 +27,13 @@ from bot.config import load_config
 from bot.terminal import colour_option
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog="""\b
+Examples:
+  newsbot init --examples                    # a config.toml and two articles, here
+  newsbot ask who summoned the ambassador?   # the first question builds the index
+  newsbot add story.txt clips/ https://example.com/news/story.html
+  newsbot chat                               # question after question, with follow-ups
+  newsbot ask --help                         # each command's own options and examples""")
 @click.version_option(package_name="newsbot", message="newsbot %(version)s")
 @colour_option
 def main() -> None:
@@ -37,7 +43,12 @@ def main() -> None:
     configure_threads()
 
 
-@main.command()
+@main.command(epilog="""\b
+Examples:
+  newsbot ask who summoned the ambassador?
+  newsbot ask "what happened this week?" --since "past 7 days"
+  newsbot ask --json "who summoned the ambassador?" | jq .passages[0].text
+  newsbot ask --batch questions.txt --json > answers.jsonl""")
 @click.argument("words", nargs=-1, metavar="[QUESTION]")
 @click.option("--batch", "batch", type=click.File("rb"), help="file of questions, one a line ('-' for stdin)")
 @click.option(
@@ -140,7 +151,10 @@ def _ask_conversations(library, stream, as_json: bool, top_k: int | None) -> Non
         sys.exit(1)
 
 
-@main.command()
+@main.command(epilog="""\b
+Examples:
+  newsbot chat
+  newsbot chat --top-k 3 --config ~/news/config.toml""")
 @click.option("--top-k", type=click.IntRange(min=1), default=None, help="passages per question (default from config)")
 @colour_option
 @config_option
@@ -157,7 +171,10 @@ def chat(top_k, config_path):
     run_chat(session, GREETING, interactive=sys.stdin.isatty())
 
 
-@main.command()
+@main.command(epilog="""\b
+Examples:
+  newsbot init                    # config.toml and an empty corpus/articles here
+  newsbot init --examples ~/news  # in ~/news, with two example articles to ask about""")
 @click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--examples", is_flag=True, help="also copy the two example articles into FOLDER/corpus/articles")
 @click.option("--force", is_flag=True, help="overwrite an existing config.toml")
@@ -177,7 +194,11 @@ def init(folder, examples, force):
     click.echo(f"next: newsbot add{where} FILE... (article files, folders of them or web page addresses)")
 
 
-@main.command()
+@main.command(epilog="""\b
+Examples:
+  export DISCORD_TOKEN=...   # the token from your Discord application's Bot page
+  newsbot discord --sync     # the first time: registers the slash commands
+  newsbot discord            # every other time""")
 @click.option("--sync", is_flag=True, help="register the slash commands with Discord (after adding or changing commands)")
 @config_option
 @friendly_errors

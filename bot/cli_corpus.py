@@ -14,7 +14,10 @@ from bot.cli_common import config_option, ensure_index, friendly_errors, library
 from bot.config import load_config
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  newsbot index          # embeds only what changed since the last build
+  newsbot index --full   # everything again (after changing the model or paragraph settings)""")
 @click.option("--full", is_flag=True, help="rebuild from scratch instead of updating")
 @click.option(
     "--ray", "ray_address", metavar="ADDRESS",
@@ -41,7 +44,12 @@ def _library_on_ray(config_path: Path | None, address: str):
     return open_library(load_config(config_path), ray_address=address)
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  newsbot add story.txt notes.md saved-page.html
+  newsbot add ~/clips                                 # every article file in the folder
+  newsbot add https://example.com/news/story.html
+  newsbot add --replace story.txt                     # a new version of a stored article""")
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--replace", is_flag=True, help="replace a different article of the same name in the corpus")
 @config_option
@@ -77,7 +85,10 @@ def _is_web_address(source: str) -> bool:
     return "://" in source and not Path(source).exists()
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  newsbot remove story.txt                   # a name as newsbot sources lists it
+  newsbot remove corpus/articles/story.txt   # or the path of its file""")
 @click.argument("articles", nargs=-1, required=True)
 @config_option
 @friendly_errors

@@ -17,7 +17,12 @@ from bot.cli_common import config_option, friendly_errors, rebuild
 from bot.config import load_config
 
 
-@click.group()
+@click.group(epilog="""\b
+Examples:
+  newsbot feeds add https://example.com/news/rss.xml
+  newsbot feeds list
+  newsbot update                                   # fetch their new articles
+  newsbot feeds remove https://example.com/news/rss.xml""")
 def feeds() -> None:
     """Follow RSS/Atom feeds: `newsbot update` fetches their new articles."""
 
@@ -71,7 +76,10 @@ def feeds_remove(urls, config_path):
         click.echo(f"no longer following {feed.url}")
 
 
-@click.command()
+@click.command(epilog="""\b
+Examples:
+  newsbot update
+  newsbot update --config /srv/newsbot/config.toml   # from cron or a systemd timer""")
 @config_option
 @friendly_errors
 def update(config_path):

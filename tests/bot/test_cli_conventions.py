@@ -224,3 +224,52 @@ def test_readme_holds_a_systemd_unit_for_the_discord_bot():
     assert service["Environment"].startswith("NEWSBOT_CONFIG=")
     assert service["Restart"] == "on-failure"
     assert {"User", "WorkingDirectory", "EnvironmentFile"} <= set(service)
+
+
+MAIN_COMMANDS = ["ask", "chat", "add", "remove", "index", "feeds", "update", "init", "discord"]
+
+
+def _examples(command: click.Command) -> list[str]:
+    """The `newsbot ...` lines of a command's help epilog, comments dropped."""
+    lines = (command.epilog or "").splitlines()
+    return [line.split("  #")[0].strip() for line in lines if line.strip().startswith("newsbot")]
+
+
+@pytest.mark.parametrize("name", [None, *MAIN_COMMANDS])
+def test_help_shows_examples(name):
+    """As `llm` and `httpie` do: a few command lines to copy, under "Examples:"."""
+    args = ([name] if name else []) + ["--help"]
+    result = CliRunner().invoke(main, args, terminal_width=100)
+    assert result.exit_code == 0
+    help_text = result.output.split("Examples:", 1)
+    assert len(help_text) == 2, f"newsbot {' '.join(args)} shows no examples"
+    shown = [line.strip() for line in help_text[1].splitlines() if line.strip().startswith("newsbot")]
+    assert len(shown) >= 2
+    assert all(len(line) <= 100 for line in result.output.splitlines())
+
+
+def _parse(args: list[str]) -> None:
+    """Parse `newsbot ARGS` as click would, down to the last subcommand, without running it."""
+    context = main.make_context("newsbot", list(args), resilient_parsing=False)
+    command, rest = main, context.protected_args + context.args
+    while isinstance(command, click.Group) and rest:
+        _name, command, rest = command.resolve_command(context, rest)
+        context = command.make_context(_name, rest, parent=context)
+        rest = context.protected_args + context.args if isinstance(command, click.Group) else []
+
+
+def test_every_example_in_the_help_is_a_valid_command_line():
+    """The examples cannot drift from the options: each one parses."""
+    import shlex
+
+    commands = [main, *main.commands.values()]
+    commands += [sub for group in main.commands.values() if isinstance(group, click.Group) for sub in group.commands.values()]
+    examples = [example for command in commands for example in _examples(command)]
+    assert len(examples) >= 2 * len(MAIN_COMMANDS)
+    for example in examples:
+        try:
+            _parse(shlex.split(example)[1:])
+        except click.exceptions.Exit:  # --help: parsed, and would print the help
+            pass
+        except click.UsageError as exc:
+            pytest.fail(f"{example!r} in --help does not parse: {exc}")
