@@ -204,9 +204,14 @@ Examples:
 @friendly_errors
 def discord(sync, config_path):
     """Run the Discord bot (token from the DISCORD_TOKEN environment variable)."""
-    from bot.discord_app import run_discord
+    from bot.config import ConfigError
+    from bot.discord_run import CONFIG_ERROR, fail, run_discord
 
-    sys.exit(run_discord(load_config(config_path), sync))
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:  # a restart cannot fix it: the status a service unit stops on
+        sys.exit(fail(str(exc), CONFIG_ERROR))
+    sys.exit(run_discord(config, sync))
 
 
 @main.command(name="eval")

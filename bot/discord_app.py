@@ -1,4 +1,4 @@
-"""The Discord face: the bot, its lifecycle and `run_discord`, which `newsbot discord` calls.
+"""The Discord face: the bot and its lifecycle (`bot.discord_run` starts it as a process).
 
 The bot holds no search logic: every question goes to the same `Library.ask` the CLI uses,
 run in a worker thread so the gateway heartbeat never waits for the model, in the
@@ -11,17 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
-import signal
-import sys
 
-import aiohttp
 import discord
 from discord.ext import commands
 
-from bot.app import open_library
-from bot.config import Config, DiscordSettings, FeedSettings
+from bot.config import DiscordSettings, FeedSettings
 from bot.discord_commands import MessageReply, NewsCog, NewsTree, Reply
 from bot.discord_conversations import Conversations
 from bot.discord_input import (
@@ -33,7 +28,6 @@ from bot.discord_input import (
     is_command,
     plain_question,
 )
-from bot.discord_logging import setup_logging
 from bot.discord_messages import (
     AFRESH_TEXT,
     NO_WORDS_TEXT,
@@ -47,7 +41,6 @@ from bot.discord_messages import (
 from bot.discord_reindex import Reindexing
 from bot.discord_render import answer_pages
 from bot.discord_views import PagerView
-from corpus.errors import CorpusError
 from retrieval.errors import RetrievalError
 from retrieval.library import Library
 from retrieval.search.answer import Answer
@@ -252,54 +245,3 @@ def _warm_up(library: Library) -> None:
     """Load the index and the model before the first question, not during it."""
     library.index()
     library.embedder  # noqa: B018 - the property loads the model
-
-
-def run_discord(config: Config, sync: bool) -> int:
-    """Run the bot until SIGTERM or Ctrl-C; start-up problems are one line on stderr.
-
-    Only cheap checks come before logging in, so a wrong token is reported at once; the index
-    and the model are loaded right after (in `setup_hook`), before the bot goes online.
-    """
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        return _fail(
-            f"{TOKEN_ENV} is not set: copy the token from the Bot page of your Discord application "
-            f"and run `export {TOKEN_ENV}=...` (see the README, \"Discord bot\")",
-            code=2,
-        )
-    library = open_library(config)
-    if not library.has_index():
-        return _fail(f"no index in {config.index_dir}: run `newsbot index`")
-    setup_logging()
-    bot = NewsBot(library, config.discord, top_k=config.top_k, sync_commands=sync, feeds=config.feeds)
-    try:
-        asyncio.run(serve(bot, token))
-    except discord.LoginFailure:
-        return _fail(f"Discord rejected {TOKEN_ENV}: copy it again from the Bot page of your application")
-    except (RetrievalError, CorpusError) as error:
-        return _fail(str(error))
-    except (aiohttp.ClientError, OSError) as error:
-        return _fail(f"cannot reach Discord: {error}")
-    return 0
-
-
-async def serve(bot: NewsBot, token: str) -> None:
-    """Connect and stay connected until SIGTERM or SIGINT (Ctrl-C), then close cleanly."""
-    loop = asyncio.get_running_loop()
-
-    def stop(name: str) -> None:
-        log.info("%s received: closing the connection to Discord", name)
-        loop.create_task(bot.close())
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop, sig.name)
-        except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
-            pass
-    async with bot:
-        await bot.start(token)
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"Error: {message}", file=sys.stderr)
-    return code

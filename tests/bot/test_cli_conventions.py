@@ -224,6 +224,9 @@ def test_readme_holds_a_systemd_unit_for_the_discord_bot():
     assert service["Environment"].startswith("NEWSBOT_CONFIG=")
     assert service["Restart"] == "on-failure"
     assert {"User", "WorkingDirectory", "EnvironmentFile"} <= set(service)
+    from bot.discord_run import CONFIG_ERROR
+
+    assert {"2", str(CONFIG_ERROR)} <= set(service["RestartPreventExitStatus"].split())
 
 
 MAIN_COMMANDS = ["ask", "chat", "add", "remove", "index", "feeds", "update", "init", "discord"]

@@ -16,7 +16,8 @@ from aiohttp import web
 from discord.gateway import DiscordWebSocket
 
 from bot.config import load_config
-from bot.discord_app import INVITE_PERMISSIONS, INVITE_SCOPES, run_discord, serve
+from bot.discord_app import INVITE_PERMISSIONS, INVITE_SCOPES
+from bot.discord_run import CONFIG_ERROR, run_discord, serve
 from tests.conftest import REPO
 from tests.discord_support import REAL_MODEL, fake_library, make_bot, write_config
 from tests.fakes import FAKE_MODEL
@@ -116,28 +117,28 @@ def local_discord(request, monkeypatch):
 
 
 @pytest.mark.parametrize("token", [None, "", "   "], ids=["unset", "empty", "blank"])
-def test_missing_token_exits_2_with_one_line(indexed_config, monkeypatch, capsys, token):
+def test_missing_token_exits_with_the_config_status_and_one_line(indexed_config, monkeypatch, capsys, token):
     if token is None:
         monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     else:
         monkeypatch.setenv("DISCORD_TOKEN", token)
-    assert run_discord(indexed_config, sync=False) == 2
+    assert run_discord(indexed_config, sync=False) == CONFIG_ERROR
     err = capsys.readouterr().err
     assert err.startswith("Error: DISCORD_TOKEN is not set: copy the token from the Bot page")
     assert err.count("\n") == 1
 
 
-def test_missing_index_exits_1_and_says_what_to_run(tmp_path, monkeypatch, capsys):
+def test_missing_index_exits_with_the_config_status_and_says_what_to_run(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DISCORD_TOKEN", "a-token")
     config = load_config(write_config(tmp_path, FAKE_MODEL))
-    assert run_discord(config, sync=False) == 1
+    assert run_discord(config, sync=False) == CONFIG_ERROR
     assert capsys.readouterr().err == f"Error: no index in {config.index_dir}: run `newsbot index`\n"
 
 
-def test_index_of_another_model_exits_1_and_says_what_to_run(indexed_config, tmp_path, monkeypatch, capsys, local_discord):
+def test_index_of_another_model_exits_with_the_config_status(indexed_config, tmp_path, monkeypatch, capsys, local_discord):
     monkeypatch.setenv("DISCORD_TOKEN", "a-token")
     other = load_config(write_config(tmp_path, REAL_MODEL))
-    assert run_discord(other, sync=False) == 1
+    assert run_discord(other, sync=False) == CONFIG_ERROR
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert err.splitlines()[-1] == (
@@ -147,14 +148,48 @@ def test_index_of_another_model_exits_1_and_says_what_to_run(indexed_config, tmp
 
 
 @pytest.mark.parametrize("local_discord", [False], ids=["refusing"], indirect=True)
-def test_rejected_token_exits_1_with_one_line_and_no_traceback(indexed_config, monkeypatch, capsys, local_discord):
+def test_rejected_token_exits_with_the_config_status_one_line_and_no_traceback(indexed_config, monkeypatch, capsys, local_discord):
+    """A restart cannot fix a revoked token: the status is one the service unit does not
+    restart on (it restarted every 30 s forever on exit 1)."""
     monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
-    assert run_discord(indexed_config, sync=False) == 1
+    assert run_discord(indexed_config, sync=False) == CONFIG_ERROR
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert err.splitlines()[-1] == (
         "Error: Discord rejected DISCORD_TOKEN: copy it again from the Bot page of your application"
     )
+
+
+def test_the_config_status_is_sysexits_ex_config():
+    """78 is EX_CONFIG: systemd shows it as `status=78/CONFIG`, distinct from a crash (1)."""
+    assert CONFIG_ERROR == 78
+
+
+def test_discord_unreachable_exits_1_so_the_service_tries_again(indexed_config, monkeypatch, capsys):
+    import socket
+
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{closed}/api/v10")
+    monkeypatch.setenv("DISCORD_TOKEN", "a-token")
+    assert run_discord(indexed_config, sync=False) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("Error: cannot reach Discord:") and "Traceback" not in err
+
+
+def test_a_bad_config_exits_with_the_config_status(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    monkeypatch.setenv("DISCORD_TOKEN", "a-token")
+    config = write_config(tmp_path, FAKE_MODEL, search="top_k = 0")
+    result = CliRunner().invoke(main, ["discord", "--config", str(config)])
+    assert result.exit_code == CONFIG_ERROR
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+    missing = CliRunner().invoke(main, ["discord", "--config", str(tmp_path / "nowhere.toml")])
+    assert missing.exit_code == CONFIG_ERROR and missing.output.startswith("Error: ")
 
 
 def test_the_invite_asks_for_exactly_the_documented_permissions():
