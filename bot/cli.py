@@ -30,7 +30,7 @@ from bot.terminal import colour_option
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog="""\b
 Examples:
   newsbot init --examples                    # a config.toml and two articles, here
-  newsbot ask who summoned the ambassador?   # the first question builds the index
+  newsbot ask "who summoned the ambassador?" # the first question builds the index
   newsbot add story.txt clips/ https://example.com/news/story.html
   newsbot chat                               # question after question, with follow-ups
   newsbot ask --help                         # each command's own options and examples""")
@@ -45,9 +45,9 @@ def main() -> None:
 
 @main.command(epilog="""\b
 Examples:
-  newsbot ask who summoned the ambassador?
+  newsbot ask who summoned the ambassador     # no quotes needed unless it has ? or *
   newsbot ask "what happened this week?" --since "past 7 days"
-  newsbot ask --json "who summoned the ambassador?" | jq .passages[0].text
+  newsbot ask --json "who summoned the ambassador?" | jq '.passages[0].text'
   newsbot ask --batch questions.txt --json > answers.jsonl""")
 @click.argument("words", nargs=-1, metavar="[QUESTION]")
 @click.option("--batch", "batch", type=click.File("rb"), help="file of questions, one a line ('-' for stdin)")
