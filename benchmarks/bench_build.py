@@ -37,10 +37,10 @@ FILE_KINDS = {  # a segment's files, grouped for the size columns
 
 def build_in_this_process(workdir: Path) -> None:
     from bot.config import load_config
-    from retrieval.build import pipeline
+    from retrieval.indexing import building
 
     config = load_config(write_config(workdir))
-    report = pipeline.build(config.corpus_dirs, config.paragraphs, config.index_dir, StandInEmbedder(), full=True)
+    report = building.build(config.corpus_dirs, config.paragraphs, config.index_dir, StandInEmbedder(), full=True)
     print(json.dumps({"passages": report.passages}))
 
 

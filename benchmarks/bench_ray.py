@@ -38,7 +38,7 @@ def build_texts(corpus: Path, limit: int, seed: int = 0) -> tuple[list[str], lis
 
     from corpus.loader import read_article, scan
     from corpus.paragraphs import ParagraphRules
-    from retrieval.build.parts import sentence_windows
+    from retrieval.indexing.rows import sentence_windows
 
     rules = ParagraphRules()
     passages = [p.text for file in scan([corpus]).files for p in read_article(file, rules).paragraphs]

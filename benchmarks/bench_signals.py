@@ -38,8 +38,9 @@ from retrieval.search.answer import Hit
 from retrieval.search.evaluation import MRR_DEPTH, EvalQuestion, is_right, load_questions
 from retrieval.index.lexical import terms
 from retrieval.search.ranking import candidates as _candidates, encode_query, features as _features, rank, z_scores as _z
-from retrieval.search.relevance import judge
-from retrieval.search.pipeline import SearchSettings, clean_question
+from retrieval.search.ranked import Ranked
+from retrieval.search.relevance import every_ranked, judge
+from retrieval.search.answering import SearchSettings, clean_question
 
 RESULTS = REPO / "benchmarks" / "results"
 FOLDS = 4
@@ -129,7 +130,7 @@ def collect(library, questions: list[EvalQuestion], groups: list[str]) -> Collec
         shipped = rank(index, query, settings, MRR_DEPTH)
         for depth in DEPTHS:
             ranking = shipped if depth == settings.rerank else rank(index, query, replace(settings, rerank=depth), MRR_DEPTH)
-            verdict = judge(index, question.q, None, ranking, None, settings, MRR_DEPTH, ranked=True)
+            verdict = every_ranked(judge(index, Ranked(question.q, (question.q,), ranking), settings, MRR_DEPTH), MRR_DEPTH)
             answered = verdict.answered
             right = np.array([right_of[r] for r in verdict.rows[:MRR_DEPTH]], dtype=bool)
             out.shipped[depth].append((right, answered))

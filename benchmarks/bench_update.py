@@ -69,7 +69,7 @@ def write_config(workdir: Path) -> Path:
 
 def build_base(workdir: Path, paragraphs: int) -> dict:
     from bot.config import load_config
-    from retrieval.build import pipeline
+    from retrieval.indexing import building
 
     if not (workdir / "corpus").is_dir():
         generate(workdir / "corpus", paragraphs, seed=1)
@@ -77,7 +77,7 @@ def build_base(workdir: Path, paragraphs: int) -> dict:
     if (config.index_dir / "CURRENT").exists():
         return {"base_build_s": None}
     started = time.perf_counter()
-    report = pipeline.build(config.corpus_dirs, config.paragraphs, config.index_dir, StandInEmbedder())
+    report = building.build(config.corpus_dirs, config.paragraphs, config.index_dir, StandInEmbedder())
     return {"base_build_s": round(time.perf_counter() - started, 1), "base_passages": report.passages}
 
 

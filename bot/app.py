@@ -6,10 +6,8 @@ import sys
 from typing import Callable
 
 from bot.config import Config
-from retrieval.embedding.choice import Embedders, choose
-from retrieval.embedding.embedder import Embedder
-from retrieval.library import Library
-from retrieval.search.settings import SearchSettings
+from retrieval import Embedder, Embedders, Library, SearchSettings
+from retrieval import choose_embedders as choose
 
 
 def choose_embedders(config: Config, ray_address: str | None = None) -> Embedders:

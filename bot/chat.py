@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
 
-from retrieval.search.answer import Answer
-from retrieval.search.conversation import Conversation
-from retrieval.search.pipeline import QuestionError
+from retrieval import Answer, Conversation, QuestionError
 
 HISTORY_LENGTH = 1000
 GREETING = "Ask about the articles; follow-ups continue the conversation.\nType help for commands, Ctrl-D to leave."

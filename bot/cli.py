@@ -38,7 +38,7 @@ Examples:
 @colour_option
 def main() -> None:
     """newsbot: ask questions about a collection of news articles, get cited passages."""
-    from retrieval.embedding.threads import configure_threads
+    from retrieval import configure_threads
 
     configure_threads()
 
@@ -72,7 +72,7 @@ def ask(words, batch, conversations, as_json, top_k, since, config_path):
     """Answer QUESTION from the articles, citing the passages. Quotes are optional: the words
     of an unquoted question are joined with spaces (newsbot ask who summoned the ambassador)."""
     from bot.render_text import answer_record, render_answer, to_json_line
-    from retrieval.search.pipeline import clean_question
+    from retrieval import clean_question
 
     question = " ".join(words) if words else None
     if sum(given is not None for given in (question, batch, conversations)) != 1:
@@ -100,7 +100,7 @@ def _since(value: str | None):
         return None
     import datetime as dt
 
-    from retrieval.search.recency import since_window
+    from retrieval import since_window
 
     try:
         return since_window(value, dt.date.today())
@@ -119,7 +119,7 @@ def _ask_batch(library, stream, as_json: bool, top_k: int | None, since=None) ->
         render_answer,
         to_json_line,
     )
-    from retrieval.search.pipeline import QuestionError
+    from retrieval import QuestionError
 
     failures = 0
     for number, raw in enumerate(stream, start=1):

@@ -31,7 +31,7 @@ def friendly_errors(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         from corpus.errors import CorpusError
-        from retrieval.errors import RetrievalError
+        from retrieval import RetrievalError
 
         try:
             return command(*args, **kwargs)

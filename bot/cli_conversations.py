@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
 from bot.chat import Asks
-from retrieval.search.answer import Answer
-from retrieval.search.conversation import Conversation
-from retrieval.search.pipeline import QuestionError
+from retrieval import Answer, Conversation, QuestionError
 
 
 @dataclass(frozen=True)

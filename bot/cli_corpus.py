@@ -38,7 +38,7 @@ def index(full, ray_address, config_path):
 def _library_on_ray(config_path: Path | None, address: str):
     from bot.app import open_library
     from bot.config import load_config
-    from retrieval.embedding.ray_cluster import import_ray
+    from retrieval import import_ray
 
     import_ray(address)  # before the model is read: a missing Ray is said at once
     return open_library(load_config(config_path), ray_address=address)

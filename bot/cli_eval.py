@@ -20,7 +20,7 @@ def run_evaluation(
     """Print the figures (all questions; first turns and follow-ups for conversations) and
     return the figures over all questions."""
     from bot.app import open_library
-    from retrieval.search.evaluation import MRR_DEPTH, evaluate, load_questions
+    from retrieval import MRR_DEPTH, evaluate, load_questions
 
     if corpus:
         config = config_for_corpus(config, corpus)

@@ -41,11 +41,7 @@ from bot.discord_messages import (
 from bot.discord_reindex import Reindexing
 from bot.discord_render import answer_pages
 from bot.discord_views import PagerView
-from retrieval.errors import RetrievalError
-from retrieval.library import Library
-from retrieval.search.answer import Answer
-from retrieval.search.conversation import Conversation
-from retrieval.search.pipeline import QuestionError, clean_question
+from retrieval import Answer, clean_question, Conversation, Library, QuestionError, RetrievalError
 
 log = logging.getLogger("newsbot.discord")
 

@@ -16,8 +16,7 @@ from discord.ext import commands
 from bot.discord_messages import UNEXPECTED_TEXT, problem_text
 from bot.discord_render import sources_pages
 from bot.discord_views import PagerView
-from retrieval.errors import RetrievalError
-from retrieval.library import Library
+from retrieval import Library, RetrievalError
 
 log = logging.getLogger("newsbot.discord")
 

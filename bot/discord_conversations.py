@@ -19,7 +19,7 @@ import time
 from collections import OrderedDict
 from typing import Callable, Generic, Hashable, TypeVar
 
-from retrieval.search.conversation import Conversation
+from retrieval import Conversation
 
 CONVERSATION_MINUTES = 10
 MAX_CONVERSATIONS = 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.discord_safe_text import MESSAGE_LIMIT, cut_at_word, safe_text
 from corpus.web.feeds import FollowedFeed, ParsedFeed
 from corpus.web.updating import UpdateReport
-from retrieval.build.pipeline import BuildReport
+from retrieval import BuildReport
 
 FEEDS_BUSY_TEXT = "⏳ The index is being rebuilt; the feeds are read when it ends. Try again in a moment."
 NO_FEEDS_TEXT = "No feeds followed yet: add one with `/feeds add`."

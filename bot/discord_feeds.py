@@ -30,7 +30,7 @@ from bot.discord_feed_texts import (
 from bot.discord_safe_text import MESSAGE_LIMIT, cut_at_word, safe_text
 from bot.discord_reindex import Reindexing
 from corpus.errors import CorpusError
-from retrieval.errors import RetrievalError
+from retrieval import RetrievalError
 
 log = logging.getLogger("newsbot.discord")
 

@@ -6,7 +6,7 @@ import math
 
 from bot.discord_conversations import CONVERSATION_MINUTES
 from bot.discord_safe_text import MESSAGE_LIMIT, cut_at_word, safe_text
-from retrieval.build.pipeline import BuildReport
+from retrieval import BuildReport
 
 
 def progress_text(done: int, total: int) -> str:

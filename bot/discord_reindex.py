@@ -18,9 +18,7 @@ from bot.discord_messages import (
     reindex_refused_text,
 )
 from corpus.errors import CorpusError
-from retrieval.build.pipeline import BuildReport
-from retrieval.errors import RetrievalError
-from retrieval.library import Library
+from retrieval import BuildReport, Library, RetrievalError
 
 log = logging.getLogger("newsbot.discord")
 

@@ -27,8 +27,7 @@ from bot.discord_safe_text import (
     neutralise,
     safe_text,
 )
-from retrieval.library import Source
-from retrieval.search.answer import Answer, Hit
+from retrieval import Answer, Hit, Source
 
 MAX_PASSAGES_PER_PAGE = 10  # Discord allows 25 fields; more than 10 passages is a wall of text.
 SOURCES_PER_PAGE = 10

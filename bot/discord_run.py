@@ -25,7 +25,7 @@ from bot.config import Config
 from bot.discord_app import TOKEN_ENV, NewsBot
 from bot.discord_logging import setup_logging
 from corpus.errors import CorpusError
-from retrieval.errors import RetrievalError
+from retrieval import RetrievalError
 
 log = logging.getLogger("newsbot.discord")
 

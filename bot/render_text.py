@@ -13,10 +13,10 @@ import textwrap
 from typing import TYPE_CHECKING, Callable
 
 from corpus.model import Paragraph
-from retrieval.search.answer import Answer, Hit
+from retrieval import Answer, Hit
 
 if TYPE_CHECKING:
-    from retrieval.library import Source
+    from retrieval import Source
 
 REFUSAL = "The articles don't answer this."
 NEAREST_LABEL = "Nearest passages (not an answer):"

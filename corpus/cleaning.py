@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from corpus.sentences import sentence_spans
+from corpus.index_sentences import sentence_spans
 
 _BANNERS = re.compile(
     r"(is not supported\b.*browser|for an optimal experience|skip to (main )?content|"

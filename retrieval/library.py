@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Sequence
 
 from corpus.paragraphs import ParagraphRules
-from retrieval.build import pipeline, previous
-from retrieval.build.lock import check_folder_path
+from retrieval.indexing import building
+from retrieval.indexing.manifests import index_settings
+from retrieval.indexing.lock import check_folder_path
 from retrieval.index.generations import current_generation
 from retrieval.index import store
 from retrieval.search.answer import Answer
@@ -22,7 +23,7 @@ from retrieval.embedding.choice import Embedders
 from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.search.query_memory import QueryMemory
-from retrieval.search.pipeline import SearchSettings, search
+from retrieval.search.answering import Request, SearchSettings, search
 from retrieval.search.recency import TimeWindow
 
 
@@ -114,19 +115,17 @@ class Library:
         `ranked` (evaluation) returns `top_k` passages even where later ones don't answer.
         `since` (`ask --since`) keeps only articles dated in it, as time words in the question do.
         """
-        return search(
-            self.index(), self.embedder, question, self.search_settings, top_k, conversation, ranked, self._queries,
-            since,
-        )
+        request = Request(question, top_k, conversation, since, ranked)
+        return search(self.index(), self.embedder, self.search_settings, request, self._queries)
 
     def rebuild(
-        self, full: bool = False, progress: pipeline.Progress | None = None, load: bool = True
-    ) -> pipeline.BuildReport:
+        self, full: bool = False, progress: building.Progress | None = None, load: bool = True
+    ) -> building.BuildReport:
         """Update the index; with `load`, also open the new one here (the bot swaps it in
         off its event loop). `newsbot index` and `add` exit instead: at 100,000 paragraphs
         opening the index costs more than adding an article to it."""
         check_folder_path(self.index_dir)  # before the model loads, not after
-        report = pipeline.build(self.corpus_dirs, self.rules, self.index_dir, self.build_embedder, full, progress)
+        report = building.build(self.corpus_dirs, self.rules, self.index_dir, self.build_embedder, full, progress)
         # checked against the model that built it: loading the query model here would cost
         # an ONNX session nobody uses
         fresh = self._load_checked(self.build_embedder) if load else None
@@ -147,6 +146,6 @@ class Library:
                 f"the index was built with model '{loaded.manifest.model}' but config.toml names "
                 f"'{self.model_name}': run `newsbot index --full`"
             )
-        if loaded.manifest.settings != previous.index_settings(self.rules, embedder):
+        if loaded.manifest.settings != index_settings(self.rules, embedder):
             raise RetrievalError("the index was built with other paragraph settings: run `newsbot index --full`")
         return loaded

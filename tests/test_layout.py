@@ -89,3 +89,41 @@ def test_every_module_is_small_enough_to_read_whole():
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 320
     }
     assert too_long == {}
+
+
+# retrieval's rooms, lowest first: a room imports only rooms before it (and itself)
+RETRIEVAL_ROOMS = ("errors", "embedding", "index", "indexing", "reader", "search", "library")
+
+
+def test_retrieval_s_rooms_import_only_the_rooms_below_them():
+    def room(module: str) -> str:
+        return module.split(".")[1]
+
+    upwards = [
+        (name, target)
+        for name, targets in graph().items()
+        if name.startswith("retrieval.")
+        for target in targets
+        if target.startswith("retrieval.") and RETRIEVAL_ROOMS.index(room(target)) > RETRIEVAL_ROOMS.index(room(name))
+    ]
+    assert upwards == []
+
+
+def test_the_faces_use_retrieval_only_through_its_public_face():
+    """`bot/` imports `from retrieval import ...`, never a module inside it, so retrieval's
+    rooms can move without touching a face."""
+    inside = [
+        (name, target)
+        for name, targets in graph().items()
+        if name.startswith("bot.")
+        for target in targets
+        if target.startswith("retrieval.")
+    ]
+    assert inside == []
+
+
+def test_every_public_name_of_retrieval_resolves():
+    import retrieval
+
+    missing = [name for name in retrieval.__all__ if getattr(retrieval, name, None) is None]
+    assert missing == []

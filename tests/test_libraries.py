@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from retrieval.build.lock import BuildBusy, build_lock
+from retrieval.indexing.lock import BuildBusy, build_lock
 from tests.conftest import REPO
 
 # build lock (filelock)
@@ -17,7 +17,7 @@ from tests.conftest import REPO
 HOLD_LOCK = """
 import sys
 from pathlib import Path
-from retrieval.build.lock import build_lock
+from retrieval.indexing.lock import build_lock
 with build_lock(Path(sys.argv[1])):
     print("held", flush=True)
     sys.stdin.read()
@@ -25,7 +25,7 @@ with build_lock(Path(sys.argv[1])):
 
 
 def test_package_imports_where_fcntl_does_not_exist():
-    code = "import sys; sys.modules['fcntl'] = None; import retrieval.build.pipeline, bot.cli"
+    code = "import sys; sys.modules['fcntl'] = None; import retrieval.indexing.building, bot.cli"
     result = subprocess.run([sys.executable, "-W", "ignore", "-c", code], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

@@ -20,7 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
-from retrieval.index.token_store import QuantisedTokens, dequantise
+from retrieval.index.token_store import QuantisedTokens
+from retrieval.embedding.int8 import dequantise
 
 MODEL = "all-MiniLM-L6-v2"
 CHUNK = 256

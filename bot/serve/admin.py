@@ -19,7 +19,7 @@ from bot.serve.errors import ApiError
 from bot.serve.guards import bearer, token_matches
 from bot.serve.state import ServeState
 from corpus.errors import CorpusError
-from retrieval.errors import RetrievalError
+from retrieval import RetrievalError
 
 
 def admin_routes(state: ServeState, limited: Callable) -> APIRouter:

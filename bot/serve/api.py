@@ -26,10 +26,7 @@ from bot.serve import schemas
 from bot.serve.errors import ApiError, install_handlers
 from bot.serve.guards import BodyLimit, JsonByDefault, bearer, token_matches
 from bot.serve.state import ServeState
-from retrieval.errors import RetrievalError
-from retrieval.index.manifest import IndexMissing
-from retrieval.library import Library
-from retrieval.search.pipeline import QuestionError
+from retrieval import IndexMissing, Library, QuestionError, RetrievalError
 
 MAX_SCRIPT_TURNS = 100  # turns in one /v1/conversations request: each is a search
 PAGE_POLICY = (  # the chat page runs only its own script and talks only to this server
@@ -162,7 +159,7 @@ def _window(since: str | None):
         return None
     import datetime as dt
 
-    from retrieval.search.recency import since_window
+    from retrieval import since_window
 
     try:
         return since_window(since, dt.date.today())

@@ -19,8 +19,7 @@ from bot.config import FeedSettings, ServeSettings
 from bot.discord_conversations import Recent
 from bot.serve.errors import ApiError
 from bot.serve.guards import RateLimiter
-from retrieval.library import Library
-from retrieval.search.conversation import Conversation
+from retrieval import Conversation, Library
 
 log = logging.getLogger("newsbot.serve")
 

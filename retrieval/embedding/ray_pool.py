@@ -25,7 +25,7 @@ import numpy as np
 from retrieval.embedding.chunked import TextFailed, first_failing
 from retrieval.embedding.embedder import TokenEmbedder, TokenVectors
 from retrieval.errors import RetrievalError
-from retrieval.index.token_store import dequantise, quantise
+from retrieval.embedding.int8 import dequantise, quantise
 
 QUEUED_PER_ACTOR = 2  # one running, one waiting: an actor never waits for the driver
 RETRIES = 3  # restarts of a lost actor, and re-runs of its chunks

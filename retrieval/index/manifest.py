@@ -2,7 +2,7 @@
 
 Each article's hash and place (segment, first row), each segment's size, index type and dead
 rows, the model and settings: enough to decide what an update can reuse without opening a
-single array (see `retrieval.build.previous`).
+single array (see `retrieval.indexing.previous`).
 """
 
 from __future__ import annotations

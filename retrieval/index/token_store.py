@@ -15,6 +15,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from retrieval.embedding.embedder import TokenVectors
+from retrieval.embedding.int8 import dequantise, quantise
 from retrieval.index.row_ranges import gather_ranges
 from retrieval.index.token_codec import TokenCodec
 
@@ -168,17 +169,6 @@ def token_weights(idf: np.ndarray, ids: np.ndarray) -> np.ndarray:
     known = ids < len(idf)
     weights[known] = idf[ids[known]]
     return weights / weights.sum()
-
-
-def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """int8 codes and per-row scales: each row's largest component becomes +-127."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    scales = np.maximum(np.abs(vectors).max(axis=1, initial=0.0), 1e-12) / 127.0
-    return np.rint(vectors / scales[:, None]).astype(np.int8), scales.astype(np.float32)
-
-
-def dequantise(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    return np.asarray(codes, dtype=np.float32) * np.asarray(scales, dtype=np.float32)[:, None]
 
 
 def document_frequencies(ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from retrieval.index.store import StoredIndex
-from retrieval.search.ranking import Ranking
+from retrieval.search.ranked import Ranked
 from retrieval.search.reading import Read
-from retrieval.search.relevance import JUDGED, Verdict, falling, shares_a_word
+from retrieval.search.relevance import JUDGED, Verdict, falling, shares_a_word, shown_rows
 from retrieval.search.settings import SearchSettings
 
 # feature -> weight, and the intercept (benchmarks/fit_reader.py)
@@ -47,22 +47,19 @@ def read_probabilities(features: dict[str, np.ndarray], kind: str, model=None) -
     return 1.0 / (1.0 + np.exp(-np.asarray(logit, dtype=np.float64)))
 
 
-def judge_read(
-    index: StoredIndex, question: str, searched: str | None, ranking: Ranking, read: Read, late: dict[int, float],
-    kind: str, settings: SearchSettings, wanted: int, ranked: bool = False, conversation_text: str = "",
-) -> Verdict:
-    """As `relevance.judge`, over the reader's order. With `ranked` (evaluation), the first
-    `wanted` passages are shown whatever their relevance."""
+def judge_read(index: StoredIndex, found: Ranked, read: Read, settings: SearchSettings, wanted: int) -> Verdict:
+    """As `relevance.judge`, over the reader's order."""
     if not read.read:
-        return Verdict(question, searched, [], {}, False, [])
-    features = read_features(index, read, late, f"{conversation_text} {question}")
+        return Verdict(found.question, found.searched, [], {}, False, [])
+    kind, late = ("single", found.ranking.late) if found.followup is None else ("followup", found.by_row("token_asked"))
+    features = read_features(index, read, late, f"{found.conversation_text} {found.question}")
     chance = falling(read_probabilities(features, kind))
     rows = read.rows[: max(JUDGED, read.read)]
     relevance = {row: float(p) for row, p in zip(read.rows, chance)}
     relevance.update({row: 0.0 for row in rows[read.read :]})
     answered = relevance[rows[0]] >= settings.min_relevance
-    if ranked or not answered:
-        shown = rows[:wanted]
-    else:
-        shown = [rows[0], *[r for r in rows[1:wanted] if relevance.get(r, 0.0) >= settings.show_relevance]]
-    return Verdict(question, searched, list(read.rows), ranking.similarity, answered, shown, relevance, dict(read.spans))
+    shown = shown_rows(rows, relevance, answered, settings, wanted)
+    return Verdict(
+        found.question, found.searched, list(read.rows), found.ranking.similarity, answered, shown, relevance,
+        dict(read.spans),
+    )

@@ -21,13 +21,14 @@ From it, three decisions every face shares:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 
 from retrieval.search.answer import Answer
 from retrieval.index.lexical import terms
+from retrieval.search.ranked import Ranked
 from retrieval.search.ranking import Ranking
 from retrieval.search.settings import SearchSettings
 from retrieval.index.store import StoredIndex
@@ -59,20 +60,16 @@ class Verdict:
     spans: dict[int, tuple[int, int] | None] = field(default_factory=dict)  # words that answer, where read
 
 
-def judge(
-    index: StoredIndex, question: str, searched: str | None, ranking: Ranking,
-    followup: dict[str, np.ndarray] | None, settings: SearchSettings, wanted: int, ranked: bool = False,
-    conversation_text: str = "",
-) -> Verdict:
-    """Relevance of the first `JUDGED` passages, and what to show. With `ranked` (evaluation),
-    the first `wanted` passages are shown whatever their relevance. `conversation_text` (the
-    earlier questions) counts as the question's own words for the content-word rule."""
+def judge(index: StoredIndex, found: Ranked, settings: SearchSettings, wanted: int) -> Verdict:
+    """Relevance of the first `JUDGED` passages, and what to show. A follow-up's earlier
+    questions count as the question's own words for the content-word rule."""
+    ranking, followup = found.ranking, found.followup
     judged = ranking.rows[:JUDGED]
     if not judged:
-        return Verdict(question, searched, [], {}, False, [])
+        return Verdict(found.question, found.searched, [], {}, False, [])
     features = relevance_features(ranking, followup, len(judged))
     chance = probabilities(features, followup is not None)
-    worded = shares_a_word(index, judged, f"{conversation_text} {question}")
+    worded = shares_a_word(index, judged, f"{found.conversation_text} {found.question}")
     # a passage sharing no content word with the question (or its conversation) is never an
     # answer: it goes after those that do, at relevance 0
     order = np.argsort(~worded, kind="stable")
@@ -80,11 +77,22 @@ def judge(
     rows = [judged[i] for i in order] + ranking.rows[JUDGED:]
     relevance = {row: float(p) for row, p in zip(rows, chance)}
     answered = relevance[rows[0]] >= settings.min_relevance and _above_floors(features, int(order[0]), settings)
-    if ranked or not answered:
-        shown = rows[:wanted]  # a refusal lists the nearest passages, marked as not an answer
-    else:
-        shown = [rows[0], *[r for r in rows[1:wanted] if relevance.get(r, 0.0) >= settings.show_relevance]]
-    return Verdict(question, searched, rows, ranking.similarity, answered, shown, relevance)
+    shown = shown_rows(rows, relevance, answered, settings, wanted)
+    return Verdict(found.question, found.searched, rows, ranking.similarity, answered, shown, relevance)
+
+
+def shown_rows(rows: list[int], relevance: dict[int, float], answered: bool, settings: SearchSettings, wanted: int) -> list[int]:
+    """The best passage, then each later one that answers in its own right (no padding to
+    `wanted`); a refusal lists the `wanted` nearest passages, which faces mark as not an answer."""
+    if not answered:
+        return rows[:wanted]
+    return [rows[0], *[r for r in rows[1:wanted] if relevance.get(r, 0.0) >= settings.show_relevance]]
+
+
+def every_ranked(verdict: Verdict, wanted: int) -> Verdict:
+    """Evaluation's view (`ask(..., ranked=True)`): the first `wanted` passages shown whatever
+    they say; whether the articles answer, and each relevance, unchanged."""
+    return replace(verdict, shown=verdict.rows[:wanted])
 
 
 def _above_floors(features: dict[str, np.ndarray], at: int, settings: SearchSettings) -> bool:

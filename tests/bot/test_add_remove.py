@@ -230,7 +230,7 @@ def test_add_replace_restores_the_old_article_when_the_update_fails(run, project
 
 
 def test_add_while_another_build_runs_is_one_line_and_copies_nothing(run, project, incoming):
-    from retrieval.build.lock import build_lock
+    from retrieval.indexing.lock import build_lock
 
     run("index")
     write(incoming / "brazil.md", BRAZIL)

@@ -11,7 +11,7 @@ import pytest
 
 from corpus.loader import read_article, scan
 from corpus.paragraphs import ParagraphRules, segment
-from retrieval.build import pipeline
+from retrieval.indexing import building
 from retrieval.index.generations import current_generation
 from retrieval.index import store
 from tests.conftest import SHIPPED_ARTICLES
@@ -131,7 +131,7 @@ def test_a_build_removes_staging_folders_of_killed_builds(project):
 @pytest.mark.parametrize("appending", [False, True], ids=["unchanged", "one-added"])
 def test_a_damaged_segment_is_rebuilt_and_said_so(project, monkeypatch, appending):
     if appending:
-        monkeypatch.setattr(pipeline, "DEFAULT_POLICY", pipeline.MergePolicy(8, 1.0, 1.0))
+        monkeypatch.setattr(building, "DEFAULT_POLICY", building.MergePolicy(8, 1.0, 1.0))
     project.library().rebuild()
     generation = current_generation(project.index_dir)
     (next(generation.glob("seg-*")) / "index.faiss").write_text("{not what it should be")

@@ -10,7 +10,7 @@ from bot.discord_safe_text import EMBED_TOTAL_LIMIT, FIELD_VALUE_LIMIT, cut_at_w
 from bot.discord_messages import cooldown_text, problem_text, progress_text, rebuild_done_text
 from corpus.model import Paragraph
 from retrieval.search.answer import Answer, Hit
-from retrieval.build.pipeline import BuildReport
+from retrieval.indexing.building import BuildReport
 from retrieval.library import Source
 
 ZWSP = "\u200b"

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.paragraphs import ParagraphRules
-from retrieval.build import pipeline
+from retrieval.indexing import building
 from retrieval.index import store
 from tests.fakes import HashingTokenEmbedder
 
@@ -57,8 +57,8 @@ def write_articles(folder: Path, count: int, paragraphs: int = 12) -> None:
         (folder / f"report-{a}.txt").write_text(f"Report {a}\n\n{body}\n", encoding="utf-8")
 
 
-def build(corpus: Path, index_dir: Path, embedder, progress=None) -> pipeline.BuildReport:
-    return pipeline.build([corpus], ParagraphRules(), index_dir, embedder, progress=progress)
+def build(corpus: Path, index_dir: Path, embedder, progress=None) -> building.BuildReport:
+    return building.build([corpus], ParagraphRules(), index_dir, embedder, progress=progress)
 
 
 def assert_same_index(left: Path, right: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from retrieval.index.manifest import FORMAT_VERSION, IndexMissing, IndexOutdated
 from retrieval.index.generations import current_generation
-from retrieval.build.lock import BuildBusy, build_lock
+from retrieval.indexing.lock import BuildBusy, build_lock
 from retrieval.errors import RetrievalError
 from tests.fakes import HashingEmbedder
 from tests.conftest import REPO

@@ -7,7 +7,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from retrieval.build import parts
+from retrieval.indexing import rows
 
 from retrieval.index.manifest import read_manifest
 from retrieval.index.generations import current_generation
@@ -35,7 +35,7 @@ def test_a_build_written_block_by_block_equals_one_written_at_once(project, monk
     at_once = _files(folder)
     at_once_index = store.load(project.index_dir)
 
-    monkeypatch.setattr(parts, "BLOCK_PASSAGES", block)
+    monkeypatch.setattr(rows, "BLOCK_PASSAGES", block)
     library.rebuild(full=True)
 
     blocked_entry, blocked_folder = _only_segment(project.index_dir)
@@ -75,7 +75,7 @@ def test_a_build_failing_midway_leaves_the_old_index_and_no_leftovers(project, m
     library.rebuild()
     before = current_generation(project.index_dir)
     expected = library.ask("who summoned the ambassador?")
-    monkeypatch.setattr(parts, "BLOCK_PASSAGES", 5)
+    monkeypatch.setattr(rows, "BLOCK_PASSAGES", 5)
     embed_with_tokens = project.embedder.embed_with_tokens
     blocks = []
 

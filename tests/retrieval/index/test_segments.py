@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.build import pipeline
+from retrieval.indexing import building
 
 from retrieval.index.manifest import FORMAT_VERSION, read_manifest
 from retrieval.index.generations import current_generation
@@ -27,13 +27,13 @@ CORRECTION = (
     "\nIn a correction published later that week, the newspaper said the figure of 70.3 million "
     "recordings covered a single month and not the whole year, as an earlier version of this story had it.\n"
 )
-APPEND_ALWAYS = pipeline.MergePolicy(max_segments=8, max_small_share=1.0, max_dead_share=1.0)
+APPEND_ALWAYS = building.MergePolicy(max_segments=8, max_small_share=1.0, max_dead_share=1.0)
 
 
 @pytest.fixture
 def appending(monkeypatch):
     """Updates append segments even on a corpus this small (the default merges them)."""
-    monkeypatch.setattr(pipeline, "DEFAULT_POLICY", APPEND_ALWAYS)
+    monkeypatch.setattr(building, "DEFAULT_POLICY", APPEND_ALWAYS)
 
 
 def _segment_files(index_dir):
@@ -120,7 +120,7 @@ def test_a_segmented_index_answers_as_the_merged_one_does(project, appending):
 
 
 def test_updates_merge_once_small_segments_outgrow_the_policy(project, monkeypatch):
-    monkeypatch.setattr(pipeline, "DEFAULT_POLICY", pipeline.MergePolicy(max_segments=3, max_small_share=1.0))
+    monkeypatch.setattr(building, "DEFAULT_POLICY", building.MergePolicy(max_segments=3, max_small_share=1.0))
     library = project.library()
     library.rebuild()
     counts = []

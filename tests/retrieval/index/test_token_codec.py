@@ -197,6 +197,6 @@ def test_a_growing_segment_codes_from_the_threshold_on_and_keeps_no_int8_rows(tm
     assert codes.shape == (files.tokens, 48) and codes.dtype == np.uint8
     loaded = TokenCodec.load(tmp_path)
     _, int8, scales, _ = TokenStore.concat(written, 384)
-    from retrieval.index.token_store import dequantise
+    from retrieval.embedding.int8 import dequantise
 
     np.testing.assert_array_equal(codes, loaded.encode(dequantise(int8, scales)))

@@ -132,7 +132,7 @@ def test_an_index_built_from_a_memory_mapped_file_in_chunks_holds_every_vector(t
 def test_a_reduced_graph_of_passages_answers_like_the_exact_index_and_takes_updates(project, monkeypatch):
     """The biggest archives' index type, forced onto the shipped articles: its answers match
     the exact index's, and an article added later (a small exact segment) merges with it."""
-    from retrieval.build import pipeline
+    from retrieval.indexing import building
     from tests.retrieval.index.test_segments import APPEND_ALWAYS, NEW_ARTICLE
 
     questions = [json.loads(line)["q"] for line in (REPO / "benchmarks/questions/shipped.jsonl").open()]
@@ -141,7 +141,7 @@ def test_a_reduced_graph_of_passages_answers_like_the_exact_index_and_takes_upda
     exact = [library.ask(q) for q in questions]
     for threshold in ("FLAT_MAX_UNITS", "REDUCED_UNITS", "PASSAGES_ONLY_UNITS"):
         monkeypatch.setattr(vector_index, threshold, 10)
-    monkeypatch.setattr(pipeline, "DEFAULT_POLICY", APPEND_ALWAYS)
+    monkeypatch.setattr(building, "DEFAULT_POLICY", APPEND_ALWAYS)
     library.rebuild(full=True)
     (segment,) = library.index().manifest.segments
     assert segment.index_type == vector_index.REDUCED and segment.index_params["passages_only"]

@@ -6,6 +6,8 @@ import pytest
 from retrieval.embedding.embedder import TokenVectors
 from retrieval.reader.reading import Reading, best_span
 from retrieval.search.reading import Read, read_ranking
+from retrieval.search.ranked import Ranked
+from retrieval.search.ranking import Ranking
 from retrieval.search.read_verdict import judge_read
 from retrieval.search.settings import SearchSettings
 
@@ -100,5 +102,6 @@ def test_a_follow_up_keeps_the_better_of_its_two_readings():
 
 
 def test_nothing_read_is_no_answer():
-    verdict = judge_read(Index([]), "q", None, None, Read([], 0, {}, {}, {}), {}, "single", SearchSettings(), 3)
+    nothing = Ranked("q", ("q",), Ranking([], {}, {}, {}))
+    verdict = judge_read(Index([]), nothing, Read([], 0, {}, {}, {}), SearchSettings(), 3)
     assert verdict.answered is False and verdict.shown == []

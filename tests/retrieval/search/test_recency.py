@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from corpus.dates import article_day
-from retrieval.search.pipeline import search
+from retrieval.search.answering import Request, search
 from retrieval.search.recency import TimeWindow, combined, read_time_words, since_window
 
 TODAY = dt.date(2026, 11, 26)  # a Thursday
@@ -112,7 +112,8 @@ def dated(project):
 
 
 def _ask(library, question, since=None, today=TODAY, top_k=None):
-    return search(library.index(), library.embedder, question, library.search_settings, top_k=top_k, since=since, today=today)
+    request = Request(question, top_k=top_k, since=since, today=today)
+    return search(library.index(), library.embedder, library.search_settings, request)
 
 
 def test_a_window_keeps_only_articles_dated_inside_it(dated):

@@ -5,7 +5,8 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from retrieval.embedding.embedder import TokenVectors, normalise_rows
-from retrieval.index.token_store import QuantisedTokens, TokenStore, dequantise, quantise
+from retrieval.index.token_store import QuantisedTokens, TokenStore
+from retrieval.embedding.int8 import dequantise, quantise
 from retrieval.index.lexical import _stopwords, terms
 from retrieval.index.row_ranges import gather_ranges, max_per_range
 

@@ -7,7 +7,7 @@
 3. compare: which are new, changed, deleted or unchanged, by content hash (`changes`).
 4. reuse: the old index, if its model and settings still hold and it loads whole (`previous`).
 5. embed and write: one new segment of the new articles beside the old ones, or every
-   segment merged into one (`policy` decides, `writing` writes, `parts` embeds), into a
+   segment merged into one (`policy` decides, `writing` writes, `rows` embeds), into a
    staged generation folder.
 6. commit: the staged generation is published in one rename (`generations`); a failure at
    any step before it throws the staged folder away and leaves the old index answering.
@@ -21,11 +21,11 @@ from typing import Sequence
 
 from corpus.loader import scan
 from corpus.paragraphs import ParagraphRules
-from retrieval.build import previous, writing
-from retrieval.build.changes import Changes, compare
-from retrieval.build.lock import build_lock
-from retrieval.build.parts import Progress
-from retrieval.build.policy import DEFAULT_POLICY, MergePolicy, appendable
+from retrieval.indexing import previous, writing
+from retrieval.indexing.changes import Changes, compare
+from retrieval.indexing.lock import build_lock
+from retrieval.indexing.rows import Progress
+from retrieval.indexing.policy import DEFAULT_POLICY, MergePolicy, appendable
 from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.index.generations import remove_staging_leftovers, staged_generation

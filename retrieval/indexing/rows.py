@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from corpus.model import Paragraph
-from corpus.sentences import sentence_spans
+from corpus.index_sentences import sentence_spans
 from retrieval.embedding.chunked import TextFailed, embed_chunks
 from retrieval.embedding.embedder import Embedder, supports_tokens
 from retrieval.errors import RetrievalError

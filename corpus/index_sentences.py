@@ -1,4 +1,10 @@
-"""Sentence boundaries, shared by paragraph splitting, sentence windows and highlighting."""
+"""The index's sentence boundaries: where long paragraphs are split and two-sentence windows cut.
+
+A regex that breaks after every period before a capital, so "U.S. Secretary" falls in two.
+It stays because it shapes every stored index: changing it would change passages and windows,
+and so every index built before. What a person sees (the highlighted sentence, duplicate
+statements) uses `corpus.segmenter` (Punkt), where a wrong break shows.
+"""
 
 from __future__ import annotations
 

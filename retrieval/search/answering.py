@@ -21,24 +21,25 @@ import numpy as np
 
 from retrieval.search.answer import Answer, Hit
 from retrieval.search.conversation import Conversation
-from retrieval.embedding.embedder import Embedder, TokenVectors
+from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.search.followup import focus_of, rank_followup
 from retrieval.search.presenting import hits_for
 from retrieval.search.query_memory import QueryMemory, joined
 from retrieval.search.exact_top import passage_tokens
-from retrieval.search.ranking import Ranking, encode_queries, rank
+from retrieval.search.ranking import encode_queries, rank
 from retrieval.search.recency import (
     WINDOW_CANDIDATES, TimeWindow, allowed_rows, asks_only_for_the_newest, combined, newest_first, newest_leads, read_time_words,
     row_days,
 )
 from retrieval.search.read_verdict import judge_read
 from retrieval.search.reading import Read, read_ranking, reader_for
-from retrieval.search.relevance import Verdict, judge
+from retrieval.search.ranked import Ranked
+from retrieval.search.relevance import Verdict, every_ranked, judge
 from retrieval.search.settings import SearchSettings
 from retrieval.index.store import StoredIndex
 
-__all__ = ["QuestionError", "SearchSettings", "clean_question", "search"]
+__all__ = ["QuestionError", "Request", "SearchSettings", "clean_question", "search"]
 
 
 class QuestionError(RetrievalError):
@@ -57,34 +58,43 @@ def clean_question(question: str, settings: SearchSettings) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Request:
+    """One question as a face asks it. `since` (`ask --since`) keeps only articles dated in it,
+    as time words in the question do; `ranked` (evaluation) shows the first `top_k` passages
+    even where later ones do not answer in their own right (`answered` and relevance unchanged);
+    `today` is what time words are read against (tests fix it)."""
+
+    question: str
+    top_k: int | None = None
+    conversation: Conversation | None = None
+    since: TimeWindow | None = None
+    ranked: bool = False
+    today: dt.date | None = None
+
+
 def search(
-    index: StoredIndex,
-    embedder: Embedder,
-    question: str,
-    settings: SearchSettings,
-    top_k: int | None = None,
-    conversation: Conversation | None = None,
-    ranked: bool = False,
-    memory: QueryMemory | None = None,
-    since: TimeWindow | None = None,
-    today: dt.date | None = None,
+    index: StoredIndex, embedder: Embedder, settings: SearchSettings, request: Request, memory: QueryMemory | None = None
 ) -> Answer:
-    """With `ranked` (evaluation), the first `top_k` passages are returned even when later
-    ones do not answer in their own right; `answered` and relevance are unchanged. Time words
-    in the question ("this week", "latest") and `since` limit it in time (`recency`)."""
-    question = clean_question(question, settings)
-    asked, rest = read_time_words(question, today or dt.date.today())
-    window = combined(asked, since)
+    """Answer `request` from `index`; `memory` keeps earlier questions' encodings (a face's)."""
+    question = clean_question(request.question, settings)
+    asked, rest = read_time_words(question, request.today or dt.date.today())
+    window = combined(asked, request.since)
     if window is not None and not row_days(index).any():  # no article is dated: time words are just words
         window, rest = None, question
+    wanted = request.top_k or settings.top_k
+    if window is not None and asks_only_for_the_newest(window, rest):
+        return _newest_articles(index, embedder, question, window, wanted)
     if window is None:
-        verdict = verdict_for(index, embedder, question, settings, top_k, conversation, ranked, memory)
-        hits = hits_for(index, verdict, settings)
-        return Answer(question=verdict.question, answered=verdict.answered, hits=hits, searched=verdict.searched)
-    if asks_only_for_the_newest(window, rest):
-        return _newest_articles(index, embedder, question, window, top_k or settings.top_k)
-    verdict = _windowed_verdict(index, embedder, rest, window, settings, top_k, conversation, ranked, memory)
+        found = ranked_for(index, embedder, question, settings, wanted, request.conversation, memory)
+    else:
+        found = _ranked_in(index, embedder, rest, window, settings, wanted, request.conversation, memory)
+    verdict = judge_ranked(index, found, settings, wanted)
+    if request.ranked:
+        verdict = every_ranked(verdict, wanted)
     hits = hits_for(index, verdict, settings)
+    if window is None:
+        return Answer(question=verdict.question, answered=verdict.answered, hits=hits, searched=verdict.searched)
     if window.newest_first:
         hits = newest_first(hits)
     searched = verdict.searched or (rest if rest != question else None)
@@ -108,26 +118,12 @@ def _newest_articles(index: StoredIndex, embedder: Embedder, question: str, wind
     return Answer(question=question, answered=bool(hits), hits=hits, period=window.describe())
 
 
-def _windowed_verdict(index, embedder, text, window, settings, top_k, conversation, ranked, memory) -> Verdict:
-    """As `verdict_for`, over the passages of articles dated in `window` only: more candidates
+def _ranked_in(index, embedder, text, window, settings, wanted, conversation, memory) -> Ranked:
+    """As `ranked_for`, over the passages of articles dated in `window` only: more candidates
     are gathered, since the window drops most of them."""
-    wanted = top_k or settings.top_k
     allowed = allowed_rows(row_days(index), window) if window.limits else None
     wide = replace(settings, candidates=max(settings.candidates, WINDOW_CANDIDATES))
-    found = ranked_for(index, embedder, text, wide, wanted, conversation, memory, allowed)
-    return judge_ranked(index, found, settings, wanted, ranked)
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """A question's ranking and what it was ranked from: the texts searched and, for a
-    follow-up, each candidate's conversation features (`retrieval.search.followup`)."""
-
-    question: str
-    texts: tuple[str, ...]  # the question alone, or its three follow-up forms
-    ranking: Ranking
-    followup: dict[str, np.ndarray] | None
-    reading: tuple[TokenVectors, ...] = ()  # what the reader reads: the question, and for a follow-up also with the previous one
+    return ranked_for(index, embedder, text, wide, wanted, conversation, memory, allowed)
 
 
 def ranked_for(
@@ -150,35 +146,13 @@ def ranked_for(
     return Ranked(question, tuple(q.text for q in queries), ranking, features, reading)
 
 
-def verdict_for(
-    index: StoredIndex,
-    embedder: Embedder,
-    question: str,
-    settings: SearchSettings,
-    top_k: int | None,
-    conversation: Conversation | None,
-    ranked: bool = False,
-    memory: QueryMemory | None = None,
-) -> Verdict:
-    """The ranking and what to make of it: which passages answer, how relevant each is."""
-    wanted = top_k or settings.top_k
-    found = ranked_for(index, embedder, question, settings, wanted, conversation, memory)
-    return judge_ranked(index, found, settings, wanted, ranked)
-
-
-def judge_ranked(index: StoredIndex, found: Ranked, settings: SearchSettings, wanted: int, ranked: bool = False) -> Verdict:
+def judge_ranked(index: StoredIndex, found: Ranked, settings: SearchSettings, wanted: int) -> Verdict:
+    """The ranking and what to make of it: which passages answer, how relevant each is; by
+    the reader where it reads (`read_depth`), else by the relevance model."""
     read = read_found(index, found, settings)
     if read is not None:
-        kind, late = ("single", found.ranking.late) if found.followup is None else ("followup", _by_row(found, "token_asked"))
-        searched = None if found.followup is None else found.texts[1]
-        conversation = found.texts[2] if found.followup is not None else ""
-        return judge_read(index, found.question, searched, found.ranking, read, late, kind, settings, wanted, ranked, conversation)
-    if found.followup is None:
-        return judge(index, found.question, None, found.ranking, None, settings, wanted, ranked)
-    return judge(
-        index, found.question, found.texts[1], found.ranking, found.followup, settings, wanted, ranked,
-        conversation_text=found.texts[2],
-    )
+        return judge_read(index, found, read, settings, wanted)
+    return judge(index, found, settings, wanted)
 
 
 def read_found(index: StoredIndex, found: Ranked, settings: SearchSettings) -> Read | None:
@@ -197,8 +171,3 @@ def read_found(index: StoredIndex, found: Ranked, settings: SearchSettings) -> R
     else:
         prior, kind = np.asarray(found.followup["total"][: settings.read_depth]), "followup"
     return read_ranking(index, reader, found.reading, rows, prior, settings.read_depth, kind)
-
-
-def _by_row(found: Ranked, name: str) -> dict[int, float]:
-    values = found.followup[name] if found.followup is not None else []
-    return {row: float(v) for row, v in zip(found.ranking.rows, values)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.build.changes import Changes
+from retrieval.indexing.changes import Changes
 from retrieval.index.manifest import FORMAT_VERSION, Manifest
 
 

@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from corpus.paragraphs import ParagraphRules
-from retrieval.build.changes import Changes
-from retrieval.build.parts import Progress, article_parts
-from retrieval.build.previous import manifest_for
+from retrieval.indexing.changes import Changes
+from retrieval.indexing.rows import Progress, article_parts
+from retrieval.indexing.manifests import manifest_for
 from retrieval.embedding.embedder import Embedder, supports_tokens
 from retrieval.errors import RetrievalError
 from retrieval.index import store

@@ -10,22 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpus.paragraphs import SEGMENTER_VERSION, ParagraphRules
-from retrieval.embedding.embedder import Embedder, supports_tokens
+from corpus.paragraphs import ParagraphRules
+from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.index import store
 from retrieval.index.generations import current_generation
-from retrieval.index.manifest import READABLE_FORMATS, IndexMissing, Manifest, read_manifest
-
-
-def index_settings(rules: ParagraphRules, embedder: Embedder) -> dict:
-    """What decides a passage and its vectors; an index built otherwise cannot be reused."""
-    return {
-        "paragraphs": {**rules.as_dict(), "segmenter": SEGMENTER_VERSION},
-        "normalized": True,
-        "sentence_windows": 2,
-        "token_vectors": supports_tokens(embedder),
-    }
+from retrieval.index.manifest import READABLE_FORMATS, IndexMissing, read_manifest
+from retrieval.indexing.manifests import index_settings
 
 
 def reusable(index_dir: Path, embedder: Embedder, rules: ParagraphRules, full: bool):
@@ -67,15 +58,3 @@ def live_rows_by_article(index: store.StoredIndex) -> dict[str, tuple[store.Inde
             if not dead[row]:
                 found.setdefault(passage.article, (segment.data, []))[1].append(row)
     return found
-
-
-def manifest_for(embedder: Embedder, rules: ParagraphRules, dimension: int, articles, segments) -> Manifest:
-    """The manifest of a generation holding `segments`, with `articles` placed in them."""
-    return Manifest(
-        model=embedder.name,
-        dimension=dimension,
-        settings=index_settings(rules, embedder),
-        articles=articles,
-        passages=sum(entry.passages - entry.dead_passages for entry in segments),
-        segments=segments,
-    )
