@@ -18,8 +18,8 @@ from pathlib import Path
 
 from benchmarks.fit_search import REPO
 from bot.app import open_library
-from bot.cli_common import rebuild
-from bot.cli_eval import config_for_corpus
+from bot.cli.common import rebuild
+from bot.cli.evaluate import config_for_corpus
 from bot.config import load_config
 from retrieval.search.evaluation import fold, is_right, load_questions
 

@@ -206,8 +206,8 @@ def report(name: str, data: Collected, squad: Collected | None) -> dict:
 
 def open_for(corpus: Path | None):
     from bot.app import open_library
-    from bot.cli_common import ensure_index as _ensure_index, rebuild as _rebuild
-    from bot.cli_eval import config_for_corpus
+    from bot.cli.common import ensure_index as _ensure_index, rebuild as _rebuild
+    from bot.cli.evaluate import config_for_corpus
     from bot.config import load_config
 
     config = load_config(None)

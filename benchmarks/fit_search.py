@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.app import open_library
-from bot.cli_common import rebuild as _rebuild
-from bot.cli_eval import config_for_corpus
+from bot.cli.common import rebuild as _rebuild
+from bot.cli.evaluate import config_for_corpus
 from bot.config import load_config
 from retrieval.search import relevance
 from retrieval.search.answer import Answer, Hit

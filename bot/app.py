@@ -6,7 +6,7 @@ import sys
 from typing import Callable
 
 from bot.config import Config
-from retrieval import Embedder, Embedders, Library, SearchSettings
+from retrieval import Embedder, Embedders, Library
 from retrieval import choose_embedders as choose
 
 
@@ -29,16 +29,7 @@ def open_library(
         corpus_dirs=config.corpus_dirs,
         index_dir=config.index_dir,
         rules=config.paragraphs,
-        search_settings=SearchSettings(
-            top_k=config.top_k,
-            min_relevance=config.min_relevance,
-            show_relevance=config.show_relevance,
-            min_score=config.min_score,
-            min_token_score=config.min_token_score,
-            max_question_chars=config.max_question_chars,
-            exact_rescore=config.exact_rescore,
-            read_depth=config.read_depth,
-        ),
+        search_settings=config.search,
         embedders=embedders,
         model_name=config.model,
     )

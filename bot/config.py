@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corpus.paragraphs import DEFAULT_MAX_ARTICLE_BYTES, ParagraphRules
+from bot.settings import Setting, sections
+from corpus.paragraphs import ParagraphRules
+from retrieval import SearchSettings
 
 CONFIG_ENV = "NEWSBOT_CONFIG"
 
@@ -72,72 +74,14 @@ class Config:
     corpus_dirs: tuple[Path, ...]
     index_dir: Path
     model: str
-    top_k: int
-    min_relevance: float
-    show_relevance: float
-    min_score: float
-    min_token_score: float
-    max_question_chars: int
-    exact_rescore: int
-    read_depth: int
+    search: SearchSettings
     paragraphs: ParagraphRules
     discord: DiscordSettings
     feeds: FeedSettings
     serve: ServeSettings
 
 
-# section -> key -> (type, default)
-_SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
-    "corpus": {"dirs": (list, ["corpus/articles"]), "max_article_bytes": (int, DEFAULT_MAX_ARTICLE_BYTES)},
-    "paragraphs": {
-        "min_chars": (int, 60),
-        "max_chars": (int, 1200),
-        "overlap_sentences": (int, 1),
-    },
-    "index": {"dir": (str, "index"), "model": (str, "all-MiniLM-L6-v2")},
-    "search": {
-        "top_k": (int, 3),
-        "min_relevance": (float, 0.27),
-        "show_relevance": (float, 0.3),
-        "min_score": (float, 0.0),
-        "min_token_score": (float, 0.0),
-        "max_question_chars": (int, 2000),
-        "exact_rescore": (int, 3),
-        "read_depth": (int, 0),
-    },
-    "discord": {
-        "test_guild": (int, 0),
-        "reindex_role": (str, "newsbot-admin"),
-        "cooldown_seconds": (float, 5.0),
-    },
-    "feeds": {"file": (str, "feeds.json"), "update_minutes": (int, 0), "allow_private_addresses": (bool, False)},
-    "serve": {
-        "host": (str, "127.0.0.1"),
-        "port": (int, 8000),
-        "api_token": (str, ""),
-        "admin_token": (str, ""),
-        "requests_per_minute": (int, 60),
-        "max_request_bytes": (int, 65536),
-        "workers": (int, 2),
-        "conversation_minutes": (int, 10),
-        "max_conversations": (int, 1000),
-    },
-}
-
-
-# keys and the values that mean something: a relevance is a chance, a cosine is -1..1;
-# None is no bound on that side
-_RANGES = (
-    ("search", "top_k", 1, None), ("search", "max_question_chars", 1, None),
-    ("search", "min_relevance", 0.0, 1.0), ("search", "show_relevance", 0.0, 1.0),
-    ("search", "min_score", -1.0, 1.0), ("search", "min_token_score", 0.0, 1.0),
-    ("search", "exact_rescore", 0, 20),
-    ("search", "read_depth", 0, 20),
-    ("paragraphs", "min_chars", 1, None), ("paragraphs", "overlap_sentences", 0, None),
-    ("discord", "cooldown_seconds", 0, None), ("feeds", "update_minutes", 0, None),
-    ("serve", "port", 0, 65535), ("serve", "requests_per_minute", 1, None), ("serve", "max_request_bytes", 1024, None),
-    ("serve", "workers", 1, 64), ("serve", "conversation_minutes", 1, None), ("serve", "max_conversations", 1, None),
-)
+_SCHEMA = sections()
 _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "a list", bool: "true or false"}
 
 
@@ -146,7 +90,7 @@ def default_config_path() -> Path:
 
     Never the checkout's or the installed package's own config: a command run in a folder
     with no config would answer from that corpus and `add` would write into it. When nothing
-    is found the error lists where it looked and what to run, as the README promises.
+    is found the error lists where it looked and what to run, as docs/configuration.md promises.
     """
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV])
@@ -177,14 +121,7 @@ def load_config(path: Path | None = None) -> Config:
         corpus_dirs=tuple(_resolve(base, d) for d in values["corpus"]["dirs"]),
         index_dir=_resolve(base, values["index"]["dir"]),
         model=values["index"]["model"],
-        top_k=values["search"]["top_k"],
-        min_relevance=values["search"]["min_relevance"],
-        show_relevance=values["search"]["show_relevance"],
-        min_score=values["search"]["min_score"],
-        min_token_score=values["search"]["min_token_score"],
-        max_question_chars=values["search"]["max_question_chars"],
-        exact_rescore=values["search"]["exact_rescore"],
-        read_depth=values["search"]["read_depth"],
+        search=SearchSettings(**values["search"]),
         paragraphs=ParagraphRules(**values["paragraphs"], max_article_bytes=values["corpus"]["max_article_bytes"]),
         discord=DiscordSettings(**values["discord"]),
         feeds=FeedSettings(
@@ -210,14 +147,12 @@ def _validated(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
                 raise ConfigError(
                     f"{path}: unknown key '{key}' in [{section}] (known: {', '.join(keys)})"
                 )
-        values[section] = {
-            key: _typed(table.get(key, default), kind, f"{section}.{key}", path)
-            for key, (kind, default) in keys.items()
-        }
+        values[section] = {key: _typed(table.get(key, setting.default), setting, path) for key, setting in keys.items()}
     if not values["corpus"]["dirs"] or not all(isinstance(d, str) for d in values["corpus"]["dirs"]):
         raise ConfigError(f"{path}: corpus.dirs must be a non-empty list of folder paths")
-    for section, key, low, high in _RANGES:
-        _check_range(values[section][key], f"{section}.{key}", low, high, path)
+    for keys in _SCHEMA.values():
+        for setting in keys.values():
+            _check_range(values[setting.section][setting.key], setting, path)
     paragraphs = values["paragraphs"]
     if paragraphs["max_chars"] <= paragraphs["min_chars"]:
         raise ConfigError(
@@ -227,18 +162,20 @@ def _validated(raw: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
     return values
 
 
-def _check_range(value: float, name: str, low: float, high: float | None, path: Path) -> None:
-    if high is None and value < low:
+def _check_range(value: float, setting: Setting, path: Path) -> None:
+    low, high, name = setting.low, setting.high, setting.name
+    if low is not None and high is None and value < low:
         raise ConfigError(f"{path}: {name} must be at least {low}, not {value}")
-    if high is not None and not low <= value <= high:
+    if low is not None and high is not None and not low <= value <= high:
         raise ConfigError(f"{path}: {name} must be between {low} and {high}, not {value}")
 
 
-def _typed(value: Any, kind: type, name: str, path: Path) -> Any:
+def _typed(value: Any, setting: Setting, path: Path) -> Any:
+    kind = setting.kind
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise ConfigError(f"{path}: {name} must be {_TYPE_NAMES.get(kind, kind.__name__)}, not {value!r}")
+        raise ConfigError(f"{path}: {setting.name} must be {_TYPE_NAMES.get(kind, kind.__name__)}, not {value!r}")
     return value
 
 

@@ -1,6 +1,6 @@
 """Turning an article's text into citable paragraphs.
 
-The rule, also stated in the README:
+The rule, also stated in docs/configuration.md:
 1. Blocks are separated by blank lines. A block whose longest line is over
    `WRAPPED_LINE_MAX` characters is "a paragraph a line" (as scraped news is), so each line
    is its own block; otherwise its lines are a hard-wrapped paragraph and are joined.

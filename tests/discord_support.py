@@ -15,7 +15,7 @@ import simcord
 
 from bot.app import open_library
 from bot.config import Config, load_config
-from bot.discord_app import NewsBot
+from bot.discord.app import NewsBot
 from retrieval.search.answer import Answer
 from retrieval.search.conversation import Conversation
 from retrieval.library import Library
@@ -151,7 +151,7 @@ class World:
 def make_bot(library: Library, config: Config, sync: bool = True, follow_feeds: bool = False) -> NewsBot:
     """The bot as `run_discord` makes it; `follow_feeds` adds /feeds and the scheduled update."""
     feeds = config.feeds if follow_feeds else None
-    return NewsBot(library, config.discord, top_k=config.top_k, sync_commands=sync, feeds=feeds)
+    return NewsBot(library, config.discord, top_k=config.search.top_k, sync_commands=sync, feeds=feeds)
 
 
 @asynccontextmanager

@@ -1,4 +1,4 @@
-"""The Containerfile cannot be built offline (see README, "In a container"): what can be checked
+"""The Containerfile cannot be built offline (see docs/discord.md, "In a container"): what can be checked
 without a registry is that it installs what the package is made of, as the Makefile does."""
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def test_markdown_looking_text_in_a_txt_article_is_read_as_it_is(tmp_path):
 
 
 def test_cooldown_charges_a_question_asked_exactly_when_the_wait_ends():
-    from bot.discord_input import UserCooldown
+    from bot.discord.input import UserCooldown
 
     now = [100.0]
     cooldown = UserCooldown(5.0, clock=lambda: now[0])
@@ -150,7 +150,7 @@ def test_cooldown_charges_a_question_asked_exactly_when_the_wait_ends():
 def test_neutralise_handles_what_discord_escape_mentions_leaves(text):
     import discord.utils
 
-    from bot.discord_safe_text import neutralise
+    from bot.discord.text.safe import neutralise
 
     assert discord.utils.escape_mentions(text) == text
     safe = neutralise(text)
@@ -160,14 +160,14 @@ def test_neutralise_handles_what_discord_escape_mentions_leaves(text):
 def test_escape_markdown_escapes_a_numbered_list_that_discord_utils_leaves():
     import discord.utils
 
-    from bot.discord_safe_text import escape_markdown
+    from bot.discord.text.safe import escape_markdown
 
     assert discord.utils.escape_markdown("1. first") == "1. first"
     assert escape_markdown("1. first") == "1\\. first"
 
 
 def test_cooldown_works_on_a_clock_that_starts_at_zero():
-    from bot.discord_input import UserCooldown
+    from bot.discord.input import UserCooldown
 
     now = [0.0]
     cooldown = UserCooldown(5.0, clock=lambda: now[0])

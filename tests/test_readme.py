@@ -1,4 +1,4 @@
-"""The README's examples, held to what newsbot does, so they cannot drift again: the quick
+"""The README's and docs/' examples, held to what newsbot does, so they cannot drift again: the quick
 start's output and the `ask --json` example against the real command, the config table against
 the schema, the Discord scopes against the slash commands, every `$ newsbot X` against the CLI."""
 
@@ -17,11 +17,13 @@ import pytest
 from tests.conftest import REPO, SHIPPED_ARTICLES, write_config
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
+DOCS = {page.name: page.read_text(encoding="utf-8") for page in (REPO / "docs").glob("*.md")}
+EVERYTHING = "\n".join([README, *DOCS.values()])
 QUESTION = "who summoned the ambassador?"
 
 
-def fenced_blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+def fenced_blocks(language: str, text: str = EVERYTHING) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,7 @@ def newsbot(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.model
 def test_the_quick_start_shows_what_ask_prints(real_root):
-    block = next(b for b in fenced_blocks("console") if f'make ask Q="{QUESTION}"' in b)
+    block = next(b for b in fenced_blocks("console", README) if f'make ask Q="{QUESTION}"' in b)
     shown = block.splitlines()
     assert shown[1].startswith("No index yet")  # stderr, on the first run
     printed = newsbot(real_root, "ask", QUESTION).stdout.rstrip("\n").splitlines()
@@ -66,13 +68,13 @@ def test_the_ask_json_example_is_what_ask_json_gives(real_root):
             assert value.endswith(" ...") and real_passage["text"].startswith(value[:-4])
         else:
             assert real_passage[key] == value, key
-    assert f"(`[{passage['relevance']:.2f}]`" in README, "the prose quotes the example's relevance"
+    assert f"(`[{passage['relevance']:.2f}]`" in DOCS["commands.md"], "the prose quotes the example's relevance"
 
 
 def test_every_config_key_is_in_the_readme_table_config_toml_and_the_template():
     from bot.config import _SCHEMA
 
-    table = "\n".join(line for line in README.splitlines() if line.startswith("| "))
+    table = "\n".join(line for line in DOCS["configuration.md"].splitlines() if line.startswith("| "))
     files = [(REPO / "config.toml").read_text(encoding="utf-8"),
              (REPO / "bot" / "config_template.toml").read_text(encoding="utf-8")]
     for section, keys in _SCHEMA.items():
@@ -84,10 +86,10 @@ def test_every_config_key_is_in_the_readme_table_config_toml_and_the_template():
 
 
 def test_the_discord_scopes_sentence_names_every_slash_command():
-    from bot.discord_commands import NewsCog
-    from bot.discord_feeds import FeedsCog
+    from bot.discord.commands import NewsCog
+    from bot.discord.feeds import FeedsCog
 
-    sentence = re.search(r"`applications.commands` lets it register (.*?)\.\n", README, flags=re.S).group(1)
+    sentence = re.search(r"`applications.commands` lets it register (.*?)\.\n", DOCS["discord.md"], flags=re.S).group(1)
     named = set(re.findall(r"`/(\w+)`", sentence))
     assert named == {c.name for cog in (NewsCog, FeedsCog) for c in cog.__cog_app_commands__}
 
@@ -95,5 +97,5 @@ def test_the_discord_scopes_sentence_names_every_slash_command():
 def test_every_command_the_readme_types_exists():
     from bot.cli import main
 
-    typed = set(re.findall(r"^\$ newsbot ([a-z]+)", README, flags=re.M))
+    typed = set(re.findall(r"^\$ newsbot ([a-z]+)", EVERYTHING, flags=re.M))
     assert typed and typed <= set(main.commands), typed - set(main.commands)

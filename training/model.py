@@ -1,7 +1,7 @@
 """The reader: a small transformer that reads a question and a passage together, over the
 token vectors the index already keeps.
 
-Why this shape (measured on this 2-core machine, README "The reader"): a cross-encoder made
+Why this shape (measured on this 2-core machine, docs/search.md, "The reader"): a cross-encoder made
 from MiniLM's own layers reads word pieces from scratch, at 0.27 s of CPU a pair to train and
 up to 60 ms a pair to run; and a naive one trained here collapsed. The bundled model has
 already read each text on its own, and the index keeps the result (a unit vector per word

@@ -3,7 +3,7 @@
 One command, fixed seeds, resumable: a checkpoint is written every `--checkpoint-every`
 steps (and when `--minutes` runs out), and a rerun with the same arguments continues from
 it. At the end the held-out articles are scored and the model is exported to ONNX with its
-card (`training/export.py`) into `retrieval/reader/weights/`. README "The reader" gives the
+card (`training/export.py`) into `retrieval/reader/weights/`. docs/search.md, "The reader" gives the
 figures; `training/README.md` how to run it.
 """
 

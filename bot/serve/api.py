@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from bot.config import FeedSettings, ServeSettings
-from bot.render_text import answer_record, source_record
+from bot.records import answer_record, source_record
 from bot.serve import schemas
 from bot.serve.errors import ApiError, install_handlers
 from bot.serve.guards import BodyLimit, JsonByDefault, bearer, token_matches
@@ -108,7 +108,7 @@ def make_app(library: Library, settings: ServeSettings, feeds: FeedSettings) -> 
         `{"id", "turns"}` a line in, one event a line out (application/x-ndjson)."""
         from io import BytesIO
 
-        from bot.cli_conversations import run_scripts
+        from bot.scripted import run_scripts
 
         raw = await request.body()
         turns = sum(len(json.loads(line).get("turns", [])) for line in raw.splitlines() if _is_object(line))

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
 from bot.config import FeedSettings, ServeSettings
-from bot.discord_conversations import Recent
+from bot.recent import Recent
 from bot.serve.errors import ApiError
 from bot.serve.guards import RateLimiter
 from retrieval import Conversation, Library

@@ -50,7 +50,7 @@ CODING_BLOCK = 262_144  # int8 tokens read back and coded at a time (~100 MB)
 # From about 10,000 paragraphs (as token coding), `vectors.npy` is kept as float16: half the
 # room (a million paragraphs: 2.8 GB instead of 5.6). The vector index is built from the
 # float32 rows first, so only the exact rescoring reads the halved ones; measured on SQuAD
-# with the threshold lowered (README, "The index on disk").
+# with the threshold lowered (docs/index-on-disk.md).
 HALF_PRECISION_FROM_UNITS = 38_000
 HALVING_BLOCK = 262_144  # unit vectors converted at a time (~400 MB of float32)
 

@@ -7,7 +7,7 @@ tokens against the codes asymmetrically, the question never quantised: a table o
 question token's product with every centroid of each piece, then per stored token the sum
 of its 48 entries (a sparse product), divided by the coded vector's length, since a coded
 vector is a little shorter than the unit vector it stands for.
-How it was chosen, against today's int8 and the other candidates measured: README, "Token
+How it was chosen, against today's int8 and the other candidates measured: docs/index-on-disk.md, "Token
 vectors on disk".
 
 A segment holding codes keeps its codebook beside them (`tokens_codebook.npy`, with OPQ's
@@ -33,7 +33,7 @@ PIECES = 48  # bytes a token
 CENTROIDS = 256
 TRAIN_TOKENS = 65_536  # FAISS uses at most 256 training points per centroid
 # Segments smaller than this keep int8 vectors: coding costs quality (SQuAD top-1 -0.007, see
-# README), worth paying only where the disk needs it; here the int8 vectors are ~390 MB
+# docs/index-on-disk.md), worth paying only where the disk needs it; here the int8 vectors are ~390 MB
 # (about 10,000 paragraphs), at a million paragraphs 35 GB.
 COMPRESS_FROM_TOKENS = 1_000_000
 ROTATION_ROUNDS = 25

@@ -3,9 +3,9 @@
 Every other signal newsbot has measures how much a passage is *about* the question; the
 story's lead names its people and places, so it wins on those, and on-topic questions the
 articles don't answer find a passage on the subject. The reader (trained here by
-`python -m training.train`, README "The reader") reads question and passage together over the
+`python -m training.train`, docs/search.md, "The reader") reads question and passage together over the
 token vectors the index already keeps, so it costs no second model pass: one ONNX call for the
-best few passages: 8 passages of 150 word pieces in 25-31 ms on one thread (README, "The reader").
+best few passages: 8 passages of 150 word pieces in 25-31 ms on one thread (docs/search.md, "The reader").
 
 It gives, per passage, the logit that the passage answers and the span of word pieces that
 answers, turned here into character offsets of the passage text with the tokenizer the

@@ -17,7 +17,7 @@ class Hit:
     `highlight` is the (start, end) span in `passage.text` of the sentence that best answers;
     `also` holds near-identical passages from other articles (the same quote, reported twice).
     `relevance` (0..1) is the calibrated chance that this passage answers the question: it
-    falls with rank and is what every face shows (see README, "Relevance").
+    falls with rank and is what every face shows (docs/search.md, "Relevance").
     `date` is the passage's article's date as the article gives it (front matter, page
     metadata or a date line), None when it gives none; faces show it beside the citation.
     `answer` is the span of the words the reader (`retrieval.reader`) read as the answer;

@@ -8,7 +8,7 @@ on the other half, top-1 fell from 0.8976 to 0.8924. The passages a question is 
 are few and their text is in the index, so the best `exact_rescore` of them are embedded again
 (the question's model, their token vectors only) and ordered among themselves by their exact
 late-interaction score: top-1 0.8966, top-3 unchanged by construction (the same passages),
-refusals within 0.0003 of int8's, for a median 168 ms more a question on 2 cores (README,
+refusals within 0.0003 of int8's, for a median 168 ms more a question on 2 cores (docs/index-on-disk.md,
 "Token vectors on disk"). Indexes without codes never come here: their scores are already
 exact.
 """

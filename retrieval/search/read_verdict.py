@@ -5,7 +5,7 @@ logistic model, here over the reader's logit, the ranking's score and the story-
 among the read passages, the late-interaction score, rank, and whether the passage shares a
 content word with the question (a signal, no longer a hard rule: "evacuees" and "evacuation
 shelter" share no stem). Fitted by `python -m benchmarks.fit_reader` on the visible sets: as
-trained so far the late-interaction score weighs most and the reader's logit little (README,
+trained so far the late-interaction score weighs most and the reader's logit little (docs/search.md,
 "The reader"). Passages ranked below those read are never shown as answers (relevance 0).
 """
 

@@ -5,8 +5,8 @@ import signal
 
 import pytest
 
-from bot.chat import CANCELLED, GREETING, HELP, NEW_CONVERSATION, ChatSession, command, run_chat
-from bot.render_text import render_turn
+from bot.cli.chat import CANCELLED, GREETING, HELP, NEW_CONVERSATION, ChatSession, command, run_chat
+from bot.cli.text import render_turn
 from retrieval.library import Library
 
 

@@ -128,7 +128,7 @@ def test_sources_lists_titles_and_dates(run):
 def test_every_command_has_help_and_is_in_the_readme():
     from tests.conftest import REPO
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "docs" / "commands.md").read_text(encoding="utf-8")
     for name, command in main.commands.items():
         assert command.help, name
         assert f"newsbot {name}" in readme, f"README does not document `newsbot {name}`"
@@ -152,20 +152,21 @@ def _answer(relevance, searched=None):
 
 @pytest.mark.parametrize("relevance, shown", [(0.8333, "[0.83]"), (None, "[0.44]")])
 def test_terminal_shows_relevance_or_else_the_score(relevance, shown):
-    from bot.render_text import render_answer
+    from bot.cli.text import render_answer
 
     assert render_answer(_answer(relevance)).splitlines()[0] == f"1. {shown} Title (a.txt, paragraph 2)"
 
 
 def test_json_relevance_is_rounded_and_score_keeps_the_cosine():
-    from bot.render_text import answer_record
+    from bot.records import answer_record
 
     passage = answer_record(_answer(0.83337, searched="why was the ambassador summoned?"))["passages"][0]
     assert (passage["relevance"], passage["score"]) == (0.833, 0.4449)
 
 
 def test_searched_is_what_was_searched_and_question_is_as_asked():
-    from bot.render_text import answer_record, render_turn
+    from bot.records import answer_record
+    from bot.cli.text import render_turn
 
     record = answer_record(_answer(None, searched="why was the ambassador summoned?"))
     assert (record["question"], record["searched"]) == ("why?", "why was the ambassador summoned?")

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 import bot.app
 import bot.terminal
 from bot.cli import main
-from bot.discord_logging import setup_logging
-from bot.render_text import terminal_width
+from bot.discord.log_lines import setup_logging
+from bot.cli.text import terminal_width
 from bot.terminal import colour_option, colour_wanted, embedding_progress
 from tests.conftest import SHIPPED_ARTICLES
 from retrieval.embedding.choice import Embedders
@@ -214,8 +214,8 @@ def test_readme_holds_a_systemd_unit_for_the_discord_bot():
 
     from tests.conftest import REPO
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Running as a service", 1)[1]
+    readme = (REPO / "docs" / "discord.md").read_text(encoding="utf-8")
+    section = readme.split("## Running as a service", 1)[1]
     unit = configparser.ConfigParser(interpolation=None)
     unit.optionxform = str  # systemd keys are case-sensitive
     unit.read_string(section.split("```ini\n", 1)[1].split("```", 1)[0])
@@ -224,7 +224,7 @@ def test_readme_holds_a_systemd_unit_for_the_discord_bot():
     assert service["Environment"].startswith("NEWSBOT_CONFIG=")
     assert service["Restart"] == "on-failure"
     assert {"User", "WorkingDirectory", "EnvironmentFile"} <= set(service)
-    from bot.discord_run import CONFIG_ERROR
+    from bot.discord.run import CONFIG_ERROR
 
     assert {"2", str(CONFIG_ERROR)} <= set(service["RestartPreventExitStatus"].split())
 

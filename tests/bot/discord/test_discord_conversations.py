@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.discord_conversations import CONVERSATION_MINUTES, Conversations, Recent
+from bot.recent import Recent
+from bot.discord.conversations import CONVERSATION_MINUTES, Conversations
 from corpus.model import Paragraph
 from retrieval.search.answer import Answer, Hit
 from retrieval.search.conversation import Conversation

@@ -16,13 +16,13 @@ from aiohttp import web
 from discord.gateway import DiscordWebSocket
 
 from bot.config import load_config
-from bot.discord_app import INVITE_PERMISSIONS, INVITE_SCOPES
-from bot.discord_run import CONFIG_ERROR, run_discord, serve
+from bot.discord.app import INVITE_PERMISSIONS, INVITE_SCOPES
+from bot.discord.run import CONFIG_ERROR, run_discord, serve
 from tests.conftest import REPO
 from tests.discord_support import REAL_MODEL, fake_library, make_bot, write_config
 from tests.fakes import FAKE_MODEL
 
-DOCS = REPO / "README.md"
+DOCS = REPO / "docs" / "discord.md"
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import pytest
 import simcord
 
 from bot.config import load_config
-from bot.discord_app import INVITE_PERMISSIONS
+from bot.discord.app import INVITE_PERMISSIONS
 from tests.discord_support import SUMMONED, fake_library, library_of_one_article, running, write_config
 from tests.fakes import FAKE_MODEL
 

@@ -2,7 +2,7 @@
 over a story whose lead names everyone, the paragraph that answers comes first, with the words
 that answer (`answer_span`), and an on-topic question the story does not answer is
 refused. (Whether the first two count as answered is the relevance model's call, which is
-not yet good at it on such stories: README, "The reader".)"""
+not yet good at it on such stories: docs/search.md, "The reader".)"""
 
 import json
 import os

@@ -14,6 +14,9 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+import click
+
+from bot.cli.common import friendly_errors
 from bot.config import ConfigError
 
 CONFIG_NAME = "config.toml"
@@ -65,3 +68,24 @@ def _write(target: Path, data: bytes) -> None:
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, target)
+
+
+@click.command(epilog="""\b
+Examples:
+  newsbot init                    # config.toml and an empty corpus/articles here
+  newsbot init --examples ~/news  # in ~/news, with two example articles to ask about""")
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--examples", is_flag=True, help="also copy the two example articles into FOLDER/corpus/articles")
+@click.option("--force", is_flag=True, help="overwrite an existing config.toml")
+@friendly_errors
+def init(folder, examples, force):
+    """Write a commented config.toml into FOLDER (default: here), to run newsbot outside its checkout."""
+    report = init_project(folder, examples, force)
+    click.echo(f"wrote {report.config}")
+    where = "" if folder.resolve() == Path.cwd().resolve() else f" --config {report.config}"
+    if report.articles:
+        click.echo(f"copied {len(report.articles)} example articles into {report.corpus}")
+        click.echo(f'next: newsbot ask{where} "who summoned the ambassador?" (the first question builds the index)')
+        return
+    click.echo(f"articles go in {report.corpus}")
+    click.echo(f"next: newsbot add{where} FILE... (article files, folders of them or web page addresses)")

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import discord
 
-from bot.discord_messages import NOT_YOUR_PAGES_TEXT
+from bot.discord.text.status import NOT_YOUR_PAGES_TEXT
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ manager can act on.
 
 A start-up problem that only a person can fix (no token, a token Discord rejects, a bad
 config.toml, no index or one built with another model) exits with `CONFIG_ERROR`, 78, as
-sysexits.h's EX_CONFIG (systemd shows `status=78/CONFIG`): the README's unit lists it in
+sysexits.h's EX_CONFIG (systemd shows `status=78/CONFIG`): docs/discord.md's unit lists it in
 RestartPreventExitStatus=, so the bot stays down with its one line in the journal instead of
 being restarted every 30 s forever. Discord out of reach, and a crash, exit 1, which a restart
 may well cure.
@@ -22,8 +22,8 @@ import discord
 
 from bot.app import open_library
 from bot.config import Config
-from bot.discord_app import TOKEN_ENV, NewsBot
-from bot.discord_logging import setup_logging
+from bot.discord.app import TOKEN_ENV, NewsBot
+from bot.discord.log_lines import setup_logging
 from corpus.errors import CorpusError
 from retrieval import RetrievalError
 
@@ -42,13 +42,13 @@ def run_discord(config: Config, sync: bool) -> int:
     if not token:
         return fail(
             f"{TOKEN_ENV} is not set: copy the token from the Bot page of your Discord application "
-            f"and run `export {TOKEN_ENV}=...` (see the README, \"Discord bot\")"
+            f"and run `export {TOKEN_ENV}=...` (see docs/discord.md)"
         )
     library = open_library(config)
     if not library.has_index():
         return fail(f"no index in {config.index_dir}: run `newsbot index`")
     setup_logging()
-    bot = NewsBot(library, config.discord, top_k=config.top_k, sync_commands=sync, feeds=config.feeds)
+    bot = NewsBot(library, config.discord, top_k=config.search.top_k, sync_commands=sync, feeds=config.feeds)
     try:
         asyncio.run(serve(bot, token))
     except discord.LoginFailure:

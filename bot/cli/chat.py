@@ -9,11 +9,23 @@ into the text to print (asking with the conversation so far, or obeying a comman
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable
 
+import click
+
+from bot.cli.common import (
+    config_option,
+    emphasis,
+    ensure_index,
+    friendly_errors,
+    library_for,
+)
+from bot.scripted import Asks
+from bot.terminal import colour_option
 from retrieval import Answer, Conversation, QuestionError
 
 HISTORY_LENGTH = 1000
@@ -28,12 +40,6 @@ is read in the light of the earlier questions of this conversation.
   help         this message
   quit, exit   leave (so does Ctrl-D)
 Commands may start with "/" (/new). Ctrl-C cancels a question while it runs."""
-
-
-class Asks(Protocol):
-    """What the prompt needs from a `Library`: tests pass a real one, never a stand-in."""
-
-    def ask(self, question: str, top_k: int | None = None, conversation: Conversation | None = None) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ class ChatSession:
         (`Ctrl-D to leav|e.`). An "Error: ..." stays one line, as everywhere in newsbot."""
         if text.startswith("Error:"):
             return text
-        from bot.render_text import terminal_width
+        from bot.cli.text import terminal_width
 
         width = self.width or terminal_width()
         return "\n".join(_fill_line(line, width) for line in text.splitlines())
@@ -181,3 +187,22 @@ def _save_history(readline) -> None:
         readline.write_history_file(history_path())
     except OSError:
         pass
+
+
+@click.command(epilog="""\b
+Examples:
+  newsbot chat
+  newsbot chat --top-k 3 --config ~/news/config.toml""")
+@click.option("--top-k", type=click.IntRange(min=1), default=None, help="passages per question (default from config)")
+@colour_option
+@config_option
+@friendly_errors
+def chat(top_k, config_path):
+    """Ask question after question at a prompt; follow-ups are read in the light of earlier ones."""
+    from bot.cli.text import render_turn
+
+    library = library_for(config_path)
+    ensure_index(library)
+    library.embedder  # load the model before the first prompt, not after the first question
+    session = ChatSession(library, lambda answer: render_turn(answer, emphasis=emphasis()), top_k)
+    run_chat(session, GREETING, interactive=sys.stdin.isatty())

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, Protocol
 
-from bot.chat import Asks
 from retrieval import Answer, Conversation, QuestionError
+
+
+class Asks(Protocol):
+    """What the prompt needs from a `Library`: tests pass a real one, never a stand-in."""
+
+    def ask(self, question: str, top_k: int | None = None, conversation: Conversation | None = None) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ class TurnResult:
     error: str | None = None
 
     def record(self) -> dict:
-        from bot.render_text import answer_record, echoed, error_record
+        from bot.records import answer_record, echoed, error_record
 
         body = answer_record(self.answer) if self.answer is not None else error_record(echoed(self.question), self.error or "")
         return {"conversation": self.conversation, "turn": self.turn, **body}
@@ -132,7 +137,8 @@ def run_scripts(library: Asks, stream: BinaryIO, top_k: int | None) -> Iterator[
 
 def render_event(event: TurnResult | BadLine, emphasis=None) -> str:
     """The text rendering: a heading per conversation, then `Q:` and the answer per turn."""
-    from bot.render_text import echoed, render_turn
+    from bot.cli.text import render_turn
+    from bot.records import echoed
 
     if isinstance(event, BadLine):
         named = f" ({event.conversation})" if event.conversation is not None else ""

@@ -9,8 +9,8 @@ from typing import Awaitable, Callable
 
 import discord
 
-from bot.discord_commands import InteractionReply
-from bot.discord_messages import (
+from bot.discord.commands import InteractionReply
+from bot.discord.text.status import (
     problem_text,
     progress_text,
     rebuild_busy_text,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli_common import config_option, friendly_errors, rebuild
+from bot.cli.common import config_option, friendly_errors, rebuild
 from bot.config import load_config
 
 

@@ -38,7 +38,7 @@ def friendly_errors(command: Callable) -> Callable:
         except (ConfigError, CorpusError, RetrievalError) as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:  # disk full, index folder misplaced or not writable
-            from bot.cli_errors import os_error_message
+            from bot.cli.errors import os_error_message
 
             raise click.ClickException(os_error_message(exc, _index_dir_of(kwargs.get("config_path")))) from None
         except KeyboardInterrupt:

@@ -19,7 +19,8 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.config import FeedSettings
-from bot.discord_feed_texts import (
+from bot.discord.reindex import Reindexing
+from bot.discord.text.feeds import (
     FEEDS_BUSY_TEXT,
     feed_list_text,
     feeds_refused_text,
@@ -27,8 +28,7 @@ from bot.discord_feed_texts import (
     unfollowed_text,
     update_done_text,
 )
-from bot.discord_safe_text import MESSAGE_LIMIT, cut_at_word, safe_text
-from bot.discord_reindex import Reindexing
+from bot.discord.text.safe import MESSAGE_LIMIT, cut_at_word, safe_text
 from corpus.errors import CorpusError
 from retrieval import RetrievalError
 

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import click
 
-from bot.cli_common import config_option, ensure_index, friendly_errors, library_for, rebuild
+from bot.cli.common import (
+    config_option,
+    ensure_index,
+    friendly_errors,
+    library_for,
+    rebuild,
+)
 from bot.config import load_config
 
 
@@ -115,7 +121,7 @@ def remove(articles, config_path):
 @friendly_errors
 def sources(as_json, config_path):
     """List the indexed articles: file, title, paragraphs, date."""
-    from bot.render_text import source_record, to_json_line
+    from bot.records import source_record, to_json_line
 
     library = library_for(config_path)
     ensure_index(library)

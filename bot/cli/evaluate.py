@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
 import click
 
-from bot.config import Config
+from bot.cli.common import config_option, ensure_index, friendly_errors, rebuild
+from bot.config import Config, load_config
 
 
 def run_evaluation(
@@ -70,3 +72,20 @@ def _figure_lines(figures: dict, label: str) -> list[str]:
     if figures["unanswerable"]:
         lines.append(f"{label}unanswerable {figures['unanswerable']}: refused {figures['refusal_rate']:.3f}")
     return lines
+
+
+@click.command(name="eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--corpus", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="evaluate over this folder of articles instead of the configured corpus (repeat to add more)")
+@click.option("--json", "as_json", is_flag=True, help="print the figures and misses as one JSON object")
+@click.option("--min-top1", type=click.FloatRange(0, 1), default=None, help="exit 1 when top-1 falls below this")
+@click.option("--misses", type=click.IntRange(min=0), default=10, help="how many misses to list")
+@config_option
+@friendly_errors
+def evaluate(questions, corpus, as_json, min_top1, misses, config_path):
+    """Score search on a question set or conversations: top-1, top-3, MRR, refusals, misses."""
+
+    figures = run_evaluation(load_config(config_path), questions, corpus, as_json, misses, ensure_index, rebuild)
+    if min_top1 is not None and figures["top1"] < min_top1:
+        click.echo(f"top-1 {figures['top1']:.3f} is below --min-top1 {min_top1}", err=True)
+        sys.exit(1)

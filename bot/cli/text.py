@@ -1,22 +1,19 @@
-"""Pure renderers for the terminal and for `--json`: functions of an `Answer`, nothing else.
-
-The JSON shape is a contract other tools read (see README, "ask --json"): keys are only
-ever added, never renamed or removed.
-"""
+"""Plain text for the terminal: functions of an `Answer`, nothing else (the JSON records the
+CLI and the HTTP API print are `bot.records`)."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import textwrap
 from typing import TYPE_CHECKING, Callable
 
+from bot.records import searched_text
 from corpus.model import Paragraph
 from retrieval import Answer, Hit
 
 if TYPE_CHECKING:
-    from retrieval import Source
+    pass
 
 REFUSAL = "The articles don't answer this."
 NEAREST_LABEL = "Nearest passages (not an answer):"
@@ -45,11 +42,6 @@ def shown_relevance(hit: Hit) -> float:
     """The number a person sees: the calibrated chance the passage answers, which falls with
     rank; the cosine only for hits from a search that does not calibrate (it can rise with rank)."""
     return hit.relevance if hit.relevance is not None else hit.score
-
-
-def searched_text(answer: Answer) -> str:
-    """What was searched: the question read in the light of the conversation, else as asked."""
-    return answer.searched if answer.searched is not None else answer.question
 
 
 def render_turn(answer: Answer, width: int | None = None, emphasis: Callable[[str], str] | None = None) -> str:
@@ -108,51 +100,3 @@ def _wrapped(hit: Hit, width: int, emphasis: Callable[[str], str] | None) -> str
         return "\n".join([emphasis(parts[0])] + [part[:3] + emphasis(part[3:]) for part in parts[1:]])
 
     return re.sub(pattern, emphasised, wrapped, count=1)
-
-
-def answer_record(answer: Answer) -> dict:
-    return {
-        "question": answer.question,
-        "searched": searched_text(answer),
-        "answered": answer.answered,
-        "period": answer.period,
-        "passages": [
-            {
-                "article": hit.passage.article,
-                "title": hit.passage.title,
-                "paragraph": hit.passage.number,
-                "date": hit.date,
-                "text": hit.passage.text,
-                "score": round(hit.score, 4),
-                "relevance": round(hit.relevance, 3) if hit.relevance is not None else None,
-                "start": hit.passage.start,
-                "end": hit.passage.end,
-                "highlight": list(hit.highlight) if hit.highlight else None,
-                "answer_span": list(hit.answer) if hit.answer else None,
-                "also": [{"article": p.article, "title": p.title, "paragraph": p.number} for p in hit.also],
-            }
-            for hit in answer.hits
-        ],
-    }
-
-
-def echoed(question: str, limit: int = 80) -> str:
-    """A question echoed beside an error: enough to recognise it, never a megabyte of it."""
-    return question if len(question) <= limit else question[: limit - 1] + "…"
-
-
-def error_record(question: str, message: str) -> dict:
-    """A batch line that could not be searched keeps its place, with the reason.
-
-    It has every key an answer has (nothing was searched, so `searched` is null), so a tool
-    can read each line the same way."""
-    return {"question": question, "searched": None, "answered": False, "passages": [], "error": message}
-
-
-def source_record(source: Source) -> dict:
-    """`sources --json`, one line per article; like `ask --json`, keys are only ever added."""
-    return {"article": source.article, "title": source.title, "paragraphs": source.paragraphs, "date": source.date}
-
-
-def to_json_line(record: dict) -> str:
-    return json.dumps(record, ensure_ascii=False)

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from bot.cli_common import config_option, friendly_errors
+from bot.cli.common import config_option, friendly_errors
 from bot.config import ServeSettings, load_config
 
 API_TOKEN_ENV = "NEWSBOT_API_TOKEN"

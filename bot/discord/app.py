@@ -1,10 +1,10 @@
-"""The Discord face: the bot and its lifecycle (`bot.discord_run` starts it as a process).
+"""The Discord face: the bot and its lifecycle (`bot.discord.run` starts it as a process).
 
 The bot holds no search logic: every question goes to the same `Library.ask` the CLI uses,
 run in a worker thread so the gateway heartbeat never waits for the model, in the
-conversation `bot.discord_conversations` picks for it (the asker's own in that channel, or
+conversation `bot.discord.conversations` picks for it (the asker's own in that channel, or
 the one a replied-to answer ended), and every reply is built by the pure functions of
-`bot.discord_render`.
+`bot.discord.text.answers`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import discord
 from discord.ext import commands
 
 from bot.config import DiscordSettings, FeedSettings
-from bot.discord_commands import MessageReply, NewsCog, NewsTree, Reply
-from bot.discord_conversations import Conversations
-from bot.discord_input import (
+from bot.discord.commands import MessageReply, NewsCog, NewsTree, Reply
+from bot.discord.conversations import Conversations
+from bot.discord.input import (
     HELP_COMMAND,
     NEW_COMMAND,
     SYNC_COMMAND,
@@ -28,7 +28,9 @@ from bot.discord_input import (
     is_command,
     plain_question,
 )
-from bot.discord_messages import (
+from bot.discord.reindex import Reindexing
+from bot.discord.text.answers import answer_pages
+from bot.discord.text.status import (
     AFRESH_TEXT,
     NO_WORDS_TEXT,
     SYNC_REFUSED_TEXT,
@@ -38,10 +40,15 @@ from bot.discord_messages import (
     problem_text,
     synced_text,
 )
-from bot.discord_reindex import Reindexing
-from bot.discord_render import answer_pages
-from bot.discord_views import PagerView
-from retrieval import Answer, clean_question, Conversation, Library, QuestionError, RetrievalError
+from bot.discord.views import PagerView
+from retrieval import (
+    Answer,
+    Conversation,
+    Library,
+    QuestionError,
+    RetrievalError,
+    clean_question,
+)
 
 log = logging.getLogger("newsbot.discord")
 
@@ -97,7 +104,7 @@ class NewsBot(commands.Bot):
         await asyncio.to_thread(_warm_up, self.library)
         await self.add_cog(NewsCog(self))
         if self.feed_settings is not None:
-            from bot.discord_feeds import FeedFollowing, FeedsCog
+            from bot.discord.feeds import FeedFollowing, FeedsCog
 
             await self.add_cog(FeedsCog(self, FeedFollowing(self.feed_settings, self.reindexing)))
         if self.sync_on_start:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.discord_safe_text import MESSAGE_LIMIT, cut_at_word, safe_text
+from bot.discord.text.safe import MESSAGE_LIMIT, cut_at_word, safe_text
 from corpus.web.feeds import FollowedFeed, ParsedFeed
 from corpus.web.updating import UpdateReport
 from retrieval import BuildReport

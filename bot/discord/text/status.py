@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from bot.discord_conversations import CONVERSATION_MINUTES
-from bot.discord_safe_text import MESSAGE_LIMIT, cut_at_word, safe_text
+from bot.discord.conversations import CONVERSATION_MINUTES
+from bot.discord.text.safe import MESSAGE_LIMIT, cut_at_word, safe_text
 from retrieval import BuildReport
 
 
