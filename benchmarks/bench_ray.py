@@ -74,7 +74,7 @@ def ray_processes_mb() -> dict[str, int]:
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            rss = next(int(l.split()[1]) for l in Path(f"/proc/{pid}/status").read_text().splitlines() if l.startswith("VmRSS"))
+            rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
         except (OSError, StopIteration):
             continue
         if int(pid) == os.getpid() or "EmbedWorker" in command or not ("site-packages/ray/" in command or command.startswith("ray::")):

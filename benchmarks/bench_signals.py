@@ -34,13 +34,16 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_quality import OWN_SET, REPO
-from retrieval.search.answer import Hit
-from retrieval.search.evaluation import MRR_DEPTH, EvalQuestion, is_right, load_questions
 from retrieval.index.lexical import terms
-from retrieval.search.ranking import candidates as _candidates, encode_query, features as _features, rank, z_scores as _z
-from retrieval.search.ranked import Ranked
-from retrieval.search.relevance import every_ranked, judge
+from retrieval.search.answer import Hit
 from retrieval.search.answering import SearchSettings, clean_question
+from retrieval.search.evaluation import MRR_DEPTH, EvalQuestion, is_right, load_questions
+from retrieval.search.ranked import Ranked
+from retrieval.search.ranking import candidates as _candidates
+from retrieval.search.ranking import encode_query, rank
+from retrieval.search.ranking import features as _features
+from retrieval.search.ranking import z_scores as _z
+from retrieval.search.relevance import every_ranked, judge
 
 RESULTS = REPO / "benchmarks" / "results"
 FOLDS = 4
@@ -206,7 +209,8 @@ def report(name: str, data: Collected, squad: Collected | None) -> dict:
 
 def open_for(corpus: Path | None):
     from bot.app import open_library
-    from bot.cli.common import ensure_index as _ensure_index, rebuild as _rebuild
+    from bot.cli.common import ensure_index as _ensure_index
+    from bot.cli.common import rebuild as _rebuild
     from bot.cli.evaluate import config_for_corpus
     from bot.config import load_config
 

@@ -32,8 +32,8 @@ PARAGRAPHS = (10_000, 100_000, 1_000_000)
 
 def token_vectors(index_dir: Path):
     """(float32 vectors, offsets, document frequencies) of the first segment's tokens."""
-    from retrieval.index import store
     from retrieval.embedding.int8 import dequantise
+    from retrieval.index import store
 
     tokens = store.load(index_dir).segments[0].token_store
     if tokens is None:
@@ -47,9 +47,9 @@ def token_vectors(index_dir: Path):
 
 def stores(tokens, vectors: np.ndarray):
     """The same tokens as an int8 store and as a coded one, and what coding them cost."""
+    from retrieval.embedding.int8 import quantise
     from retrieval.index.token_codec import TRAIN_TOKENS, TokenCodec
     from retrieval.index.token_store import TokenStore
-    from retrieval.embedding.int8 import quantise
 
     codes8, scales = quantise(vectors)
     int8 = TokenStore.from_arrays(tokens.ids, codes8, scales, tokens.offsets, tokens.document_frequencies)

@@ -121,8 +121,8 @@ def main(argv: list[str] | None = None) -> None:
         adds.append(seconds)
         print(f"add {number + 1}: {seconds:.2f} s  {output.splitlines()[-1]}", flush=True)
     asks = [timed([*newsbot, "ask", "who summoned the ambassador?", *config])[0] for _ in range(3)]
-    from retrieval.index.manifest import read_manifest
     from retrieval.index.generations import current_generation
+    from retrieval.index.manifest import read_manifest
 
     manifest = read_manifest(current_generation(args.workdir / "index"))
     result.update(

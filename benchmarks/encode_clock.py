@@ -12,8 +12,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from benchmarks.paths import REPO, shipped_questions
 
@@ -50,8 +51,8 @@ def question_encoder(kind: str) -> Callable[[str], Any]:
     """`st`: sentence-transformers' `encode`, what the targets name; `onnx`: newsbot's own
     query path (the export beside ./index), with token vectors as search asks for them."""
     if kind == "onnx":
-        from retrieval.embedding.onnx_folder import export_dir
         from retrieval.embedding.onnx_embedder import OnnxEmbedder
+        from retrieval.embedding.onnx_folder import export_dir
 
         embedder = OnnxEmbedder(export_dir(Path("index"), "all-MiniLM-L6-v2"), threads=1)
         return lambda text: embedder.embed_with_tokens([text])

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.fit_search import OWN_SET, REPO, calibration, library_over, walk
-from retrieval.search.evaluation import load_questions
 from retrieval.search.answering import read_found
+from retrieval.search.evaluation import load_questions
 from retrieval.search.read_verdict import read_features, read_probabilities
 from retrieval.search.reading import Read, order_score
 

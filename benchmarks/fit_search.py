@@ -30,11 +30,11 @@ from bot.cli.evaluate import config_for_corpus
 from bot.config import load_config
 from retrieval.search import relevance
 from retrieval.search.answer import Answer, Hit
+from retrieval.search.answering import clean_question, judge_ranked, ranked_for
 from retrieval.search.conversation import Conversation
 from retrieval.search.evaluation import EvalQuestion, is_right, load_questions
 from retrieval.search.followup import WEIGHTS
 from retrieval.search.presenting import hits_for
-from retrieval.search.answering import clean_question, judge_ranked, ranked_for
 
 REPO = Path(__file__).resolve().parent.parent
 OWN_SET = REPO / "benchmarks" / "questions" / "shipped.jsonl"

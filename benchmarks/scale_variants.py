@@ -9,9 +9,10 @@ measuring (`scale_measure`) never asks which kind of index it holds.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

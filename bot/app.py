@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from bot.config import Config
 from retrieval import Embedder, Embedders, Library

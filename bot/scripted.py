@@ -10,8 +10,9 @@ others still run, so one bad line in a long file costs that line only.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator, Protocol
+from typing import BinaryIO, Protocol
 
 from retrieval import Answer, Conversation, QuestionError
 

@@ -21,9 +21,9 @@ id is its file name, so names decide what is kept:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from corpus.errors import CorpusError
 from corpus.loader import ArticleFile, read_article

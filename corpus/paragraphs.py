@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass
 
 from corpus.cleaning import Block, classify, find_date, find_title, strip_list_marker, without_trailing_credit
-from corpus.model import Paragraph
 from corpus.index_sentences import sentence_spans
+from corpus.model import Paragraph
 
 WRAPPED_LINE_MAX = 100
 DEFAULT_MAX_ARTICLE_BYTES = 5_000_000  # ~800,000 words: far beyond any article, well below a data dump

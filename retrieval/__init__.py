@@ -62,18 +62,24 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and editors see
-    from retrieval.embedding.choice import Embedders
-    from retrieval.embedding.choice import choose as choose_embedders
-    from retrieval.embedding.embedder import Embedder
-    from retrieval.embedding.ray_cluster import import_ray
-    from retrieval.embedding.threads import configure_threads
-    from retrieval.errors import RetrievalError
-    from retrieval.index.manifest import IndexMissing
-    from retrieval.indexing.building import BuildReport
-    from retrieval.library import Library, Source
-    from retrieval.search.answer import Answer, Hit
-    from retrieval.search.answering import QuestionError, clean_question
-    from retrieval.search.conversation import Conversation
-    from retrieval.search.evaluation import MRR_DEPTH, evaluate, load_questions
-    from retrieval.search.recency import TimeWindow, since_window
-    from retrieval.search.settings import SearchSettings
+    from retrieval.embedding.choice import Embedders as Embedders
+    from retrieval.embedding.choice import choose as choose_embedders  # noqa: F401 (public under this name)
+    from retrieval.embedding.embedder import Embedder as Embedder
+    from retrieval.embedding.ray_cluster import import_ray as import_ray
+    from retrieval.embedding.threads import configure_threads as configure_threads
+    from retrieval.errors import RetrievalError as RetrievalError
+    from retrieval.index.manifest import IndexMissing as IndexMissing
+    from retrieval.indexing.building import BuildReport as BuildReport
+    from retrieval.library import Library as Library
+    from retrieval.library import Source as Source
+    from retrieval.search.answer import Answer as Answer
+    from retrieval.search.answer import Hit as Hit
+    from retrieval.search.answering import QuestionError as QuestionError
+    from retrieval.search.answering import clean_question as clean_question
+    from retrieval.search.conversation import Conversation as Conversation
+    from retrieval.search.evaluation import MRR_DEPTH as MRR_DEPTH
+    from retrieval.search.evaluation import evaluate as evaluate
+    from retrieval.search.evaluation import load_questions as load_questions
+    from retrieval.search.recency import TimeWindow as TimeWindow
+    from retrieval.search.recency import since_window as since_window
+    from retrieval.search.settings import SearchSettings as SearchSettings

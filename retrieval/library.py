@@ -7,23 +7,23 @@ restart: a question asked during a rebuild is answered from the old index, whole
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from corpus.paragraphs import ParagraphRules
-from retrieval.indexing import building
-from retrieval.indexing.manifests import index_settings
-from retrieval.indexing.lock import check_folder_path
-from retrieval.index.generations import current_generation
-from retrieval.index import store
-from retrieval.search.answer import Answer
-from retrieval.search.conversation import Conversation
 from retrieval.embedding.choice import Embedders
 from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
-from retrieval.search.query_memory import QueryMemory
+from retrieval.index import store
+from retrieval.index.generations import current_generation
+from retrieval.indexing import building
+from retrieval.indexing.lock import check_folder_path
+from retrieval.indexing.manifests import index_settings
+from retrieval.search.answer import Answer
 from retrieval.search.answering import Request, SearchSettings, search
+from retrieval.search.conversation import Conversation
+from retrieval.search.query_memory import QueryMemory
 from retrieval.search.recency import TimeWindow
 
 

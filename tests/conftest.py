@@ -10,9 +10,9 @@ import pytest
 
 from bot.app import open_library
 from bot.config import Config, load_config
+from retrieval.embedding.choice import Embedders
 from retrieval.library import Library
 from tests.fakes import FAKE_MODEL, HashingEmbedder, HashingTokenEmbedder
-from retrieval.embedding.choice import Embedders
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_ARTICLES = REPO / "corpus" / "articles"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Sequence
 
 import discord
 import numpy as np
@@ -16,13 +16,13 @@ import simcord
 from bot.app import open_library
 from bot.config import Config, load_config
 from bot.discord.app import NewsBot
+from retrieval.embedding.choice import Embedders
+from retrieval.library import Library
 from retrieval.search.answer import Answer
 from retrieval.search.conversation import Conversation
-from retrieval.library import Library
 from tests.conftest import SHIPPED_ARTICLES
 from tests.conftest import write_config as write_base_config
 from tests.fakes import FAKE_MODEL, HashingEmbedder, HashingTokenEmbedder
-from retrieval.embedding.choice import Embedders
 
 REAL_MODEL = "all-MiniLM-L6-v2"
 REINDEX_ROLE = "newsbot-admin"

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 import bot.config
 from bot.cli import main
-from bot.config import CONFIG_ENV, ConfigError, default_config_path, load_config
 from bot.cli.init import config_template, example_articles
+from bot.config import CONFIG_ENV, ConfigError, default_config_path, load_config
 from tests.conftest import REPO, SHIPPED_ARTICLES
 
 PATH_KEYS = ("dirs =", "dir =")

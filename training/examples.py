@@ -21,9 +21,9 @@ import json
 import random
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 SETS = {
     "squad11_extra/dev_extra13.jsonl.gz": {"negatives": 5, "take_out": True},

@@ -14,14 +14,14 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from retrieval.index.token_store import QuantisedTokens
 from retrieval.embedding.int8 import dequantise
+from retrieval.index.token_store import QuantisedTokens
 
 MODEL = "all-MiniLM-L6-v2"
 CHUNK = 256

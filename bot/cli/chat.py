@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import click
 
@@ -203,6 +203,6 @@ def chat(top_k, config_path):
 
     library = library_for(config_path)
     ensure_index(library)
-    library.embedder  # load the model before the first prompt, not after the first question
+    _ = library.embedder  # load the model before the first prompt, not after the first question
     session = ChatSession(library, lambda answer: render_turn(answer, emphasis=emphasis()), top_k)
     run_chat(session, GREETING, interactive=sys.stdin.isatty())

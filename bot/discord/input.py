@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 # Mentions of users, roles, channels and commands, custom emoji and timestamps: Discord syntax
 # that means nothing to the articles ("@newsbot who...", "what did @alice mean?").

@@ -8,9 +8,10 @@ other `serve` processes on the same index pick it up within seconds.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from fastapi import APIRouter, Depends, Request
 
@@ -39,8 +40,8 @@ def admin_routes(state: ServeState, limited: Callable) -> APIRouter:
     async def changing(work: Callable[[], schemas.ChangeReport]) -> schemas.ChangeReport:
         if not state.admin_lock.acquire(blocking=False):
             raise ApiError(409, "another change to the index is running: try again when it is done")
-        try:
-            return await state.in_worker(work)
+        try:  # on a thread of its own: a rebuild must not hold one of the question workers
+            return await asyncio.to_thread(work)
         except CorpusError as exc:
             raise ApiError(400, str(exc)) from None
         except RetrievalError as exc:

@@ -14,7 +14,7 @@ import hmac
 import ipaddress
 import time
 from collections import OrderedDict
-from typing import Callable
+from collections.abc import Callable
 
 MAX_CLIENTS = 10_000  # clients remembered by the rate limit; the least recent are forgotten
 BURST = 10  # questions a client may ask at once before the per-minute rate applies

@@ -12,8 +12,9 @@ import asyncio
 import logging
 import secrets
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from bot.config import FeedSettings, ServeSettings
 from bot.recent import Recent

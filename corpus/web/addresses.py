@@ -14,7 +14,6 @@ from __future__ import annotations
 import ipaddress
 import socket
 
-
 # A site on this machine or the local network may be wanted on purpose: every refusal says how.
 ALLOW_HINT = "to allow it, set allow_private_addresses = true under [feeds] in config.toml"
 

@@ -15,8 +15,8 @@ Each model is loaded at most once, on first use, whichever face asks first.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
@@ -33,7 +33,7 @@ class Embedders:
         self._lock = threading.RLock()
 
     @classmethod
-    def one(cls, factory: Callable[[], Embedder]) -> "Embedders":
+    def one(cls, factory: Callable[[], Embedder]) -> Embedders:
         """One model for both, made once."""
         made = _once(factory)
         return cls(made, made)

@@ -9,7 +9,7 @@ build, which knows whose text it was, names the article.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from retrieval.embedding.embedder import Embedder
 

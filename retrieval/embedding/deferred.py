@@ -9,7 +9,7 @@ Standing in for the model until `embed_*` is first called makes that case free.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 

@@ -6,7 +6,8 @@ so a deterministic fake can stand in for the real one in fast tests.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Protocol, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
 
 import numpy as np
 

@@ -65,7 +65,7 @@ def check_downloadable(name: str) -> None:
 def _ask_hub(repo: str) -> str | None:
     """None when the hub has `repo`; "missing" when it says it has not; else why it did not answer."""
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import GatedRepoError, HFValidationError, HfHubHTTPError, RepositoryNotFoundError
+    from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, HFValidationError, RepositoryNotFoundError
 
     try:
         HfApi().model_info(repo, timeout=HUB_TIMEOUT)

@@ -15,8 +15,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from retrieval.errors import RetrievalError
 from retrieval.embedding.onnx_embedder import MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, OnnxManifest
+from retrieval.errors import RetrievalError
 
 DEFAULT_SOURCE_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 # 17 has LayerNormalization as one op; onnxruntime here runs it, and the legacy exporter supports it.

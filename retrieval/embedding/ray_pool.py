@@ -17,15 +17,15 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from retrieval.embedding.chunked import TextFailed, first_failing
 from retrieval.embedding.embedder import TokenEmbedder, TokenVectors
-from retrieval.errors import RetrievalError
 from retrieval.embedding.int8 import dequantise, quantise
+from retrieval.errors import RetrievalError
 
 QUEUED_PER_ACTOR = 2  # one running, one waiting: an actor never waits for the driver
 RETRIES = 3  # restarts of a lost actor, and re-runs of its chunks

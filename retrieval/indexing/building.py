@@ -15,20 +15,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from corpus.loader import scan
 from corpus.paragraphs import ParagraphRules
-from retrieval.indexing import previous, writing
-from retrieval.indexing.changes import Changes, compare
-from retrieval.indexing.lock import build_lock
-from retrieval.indexing.rows import Progress
-from retrieval.indexing.policy import DEFAULT_POLICY, MergePolicy, appendable
 from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.index.generations import remove_staging_leftovers, staged_generation
+from retrieval.indexing import previous, writing
+from retrieval.indexing.changes import Changes, compare
+from retrieval.indexing.lock import build_lock
+from retrieval.indexing.policy import DEFAULT_POLICY, MergePolicy, appendable
+from retrieval.indexing.rows import Progress
 
 __all__ = ["BuildReport", "MergePolicy", "Progress", "build"]
 

@@ -9,13 +9,13 @@ model its token vectors come out of the same pass, quantised at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 import numpy as np
 
-from corpus.model import Paragraph
 from corpus.index_sentences import sentence_spans
+from corpus.model import Paragraph
 from retrieval.embedding.chunked import TextFailed, embed_chunks
 from retrieval.embedding.embedder import Embedder, supports_tokens
 from retrieval.errors import RetrievalError

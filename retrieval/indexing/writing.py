@@ -13,9 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from corpus.paragraphs import ParagraphRules
-from retrieval.indexing.changes import Changes
-from retrieval.indexing.rows import Progress, article_parts
-from retrieval.indexing.manifests import manifest_for
 from retrieval.embedding.embedder import Embedder, supports_tokens
 from retrieval.errors import RetrievalError
 from retrieval.index import store
@@ -23,6 +20,9 @@ from retrieval.index.generations import StagedGeneration, segment_name
 from retrieval.index.manifest import ArticleEntry, Manifest, SegmentEntry
 from retrieval.index.segment_writer import SegmentWriter
 from retrieval.index.token_codec import TokenCodec
+from retrieval.indexing.changes import Changes
+from retrieval.indexing.manifests import manifest_for
+from retrieval.indexing.rows import Progress, article_parts
 
 
 def appended(

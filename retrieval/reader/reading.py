@@ -15,10 +15,10 @@ bundled model reads with (`tokenizer.json`, shipped beside the weights).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

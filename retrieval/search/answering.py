@@ -19,25 +19,32 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from retrieval.search.answer import Answer, Hit
-from retrieval.search.conversation import Conversation
 from retrieval.embedding.embedder import Embedder
 from retrieval.errors import RetrievalError
+from retrieval.index.store import StoredIndex
+from retrieval.search.answer import Answer, Hit
+from retrieval.search.conversation import Conversation
+from retrieval.search.exact_top import passage_tokens
 from retrieval.search.followup import focus_of, rank_followup
 from retrieval.search.presenting import hits_for
 from retrieval.search.query_memory import QueryMemory, joined
-from retrieval.search.exact_top import passage_tokens
+from retrieval.search.ranked import Ranked
 from retrieval.search.ranking import encode_queries, rank
-from retrieval.search.recency import (
-    WINDOW_CANDIDATES, TimeWindow, allowed_rows, asks_only_for_the_newest, combined, newest_first, newest_leads, read_time_words,
-    row_days,
-)
 from retrieval.search.read_verdict import judge_read
 from retrieval.search.reading import Read, read_ranking, reader_for
-from retrieval.search.ranked import Ranked
+from retrieval.search.recency import (
+    WINDOW_CANDIDATES,
+    TimeWindow,
+    allowed_rows,
+    asks_only_for_the_newest,
+    combined,
+    newest_first,
+    newest_leads,
+    read_time_words,
+    row_days,
+)
 from retrieval.search.relevance import Verdict, every_ranked, judge
 from retrieval.search.settings import SearchSettings
-from retrieval.index.store import StoredIndex
 
 __all__ = ["QuestionError", "Request", "SearchSettings", "clean_question", "search"]
 

@@ -16,14 +16,14 @@ import json
 import re
 import statistics
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from corpus.model import Paragraph
+from retrieval.errors import RetrievalError
 from retrieval.search.answer import Answer, Hit
 from retrieval.search.conversation import Conversation
-from retrieval.errors import RetrievalError
 from retrieval.search.relevance import shown_count
 from retrieval.search.settings import SearchSettings
 

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.index.store import StoredIndex
 from retrieval.search.conversation import Conversation
 from retrieval.search.ranking import Keywords, Query, Ranking, Signals, candidates_for, signals_for, z_scores
 from retrieval.search.settings import SearchSettings
-from retrieval.index.store import StoredIndex
 
 MAX_FOCUS_ROWS = 64  # passages of the article under discussion added to the candidates
 FORMS = ("asked", "previous", "all")  # the question alone, with the previous one, with all

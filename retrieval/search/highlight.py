@@ -9,7 +9,7 @@ words count by how rare they are, so "Snowden" outweighs "said".
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from corpus import segmenter
 from retrieval.index.lexical import terms

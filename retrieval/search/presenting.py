@@ -13,14 +13,13 @@ import datetime as dt
 import numpy as np
 
 from corpus.dates import article_day
-
+from retrieval.index.lexical import idf, terms
+from retrieval.index.store import StoredIndex
 from retrieval.search.answer import Hit
 from retrieval.search.duplicates import same_statement
 from retrieval.search.highlight import best_sentence
-from retrieval.index.lexical import idf, terms
 from retrieval.search.relevance import Verdict
 from retrieval.search.settings import SearchSettings
-from retrieval.index.store import StoredIndex
 
 TWIN_DEPTH = 10  # ranked passages beyond those shown that are checked for being a shown one's twin
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from retrieval.embedding.embedder import Embedder, TokenVectors, supports_tokens
+from retrieval.embedding.threads import one_faiss_thread
 from retrieval.index.lexical import terms
 from retrieval.index.row_ranges import gather_ranges, max_per_range
+from retrieval.index.store import StoredIndex
 from retrieval.search.exact_top import EmbedTokens, rescore_best
 from retrieval.search.settings import SearchSettings
-from retrieval.index.store import StoredIndex
-from retrieval.embedding.threads import one_faiss_thread
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Keywords:
     windows: np.ndarray
 
     @classmethod
-    def of(cls, index: StoredIndex, query: Query) -> "Keywords":
+    def of(cls, index: StoredIndex, query: Query) -> Keywords:
         return cls(index.lexical_passages.scores(query.terms), index.lexical_windows.scores(query.terms))
 
 

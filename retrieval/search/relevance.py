@@ -26,12 +26,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.search.answer import Answer
 from retrieval.index.lexical import terms
+from retrieval.index.store import StoredIndex
+from retrieval.search.answer import Answer
 from retrieval.search.ranked import Ranked
 from retrieval.search.ranking import Ranking
 from retrieval.search.settings import SearchSettings
-from retrieval.index.store import StoredIndex
 
 JUDGED = 10  # ranked passages whose relevance is computed: more are never shown
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from bot.cli.text import render_answer
 from bot.discord.text.answers import passage_value
 from bot.records import answer_record
-from bot.cli.text import render_answer
 from corpus.model import Paragraph
 from retrieval.search.answer import Answer, Hit
 

@@ -165,8 +165,8 @@ def test_json_relevance_is_rounded_and_score_keeps_the_cosine():
 
 
 def test_searched_is_what_was_searched_and_question_is_as_asked():
-    from bot.records import answer_record
     from bot.cli.text import render_turn
+    from bot.records import answer_record
 
     record = answer_record(_answer(None, searched="why was the ambassador summoned?"))
     assert (record["question"], record["searched"]) == ("why?", "why was the ambassador summoned?")

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 import bot.app
 import bot.terminal
 from bot.cli import main
-from bot.discord.log_lines import setup_logging
 from bot.cli.text import terminal_width
+from bot.discord.log_lines import setup_logging
 from bot.terminal import colour_option, colour_wanted, embedding_progress
-from tests.conftest import SHIPPED_ARTICLES
 from retrieval.embedding.choice import Embedders
+from tests.conftest import SHIPPED_ARTICLES
 
 ESCAPE = "\x1b["
 BOLD = "\x1b[1m"

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 import bot.app
 from bot.cli import main
-from retrieval.library import Library
 from retrieval.embedding.choice import Embedders
+from retrieval.library import Library
 
 
 @pytest.fixture

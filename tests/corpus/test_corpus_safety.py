@@ -11,9 +11,9 @@ import pytest
 
 from corpus.loader import read_article, scan
 from corpus.paragraphs import ParagraphRules, segment
-from retrieval.indexing import building
-from retrieval.index.generations import current_generation
 from retrieval.index import store
+from retrieval.index.generations import current_generation
+from retrieval.indexing import building
 from tests.conftest import SHIPPED_ARTICLES
 from tests.fakes import FAKE_MODEL
 

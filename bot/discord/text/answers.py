@@ -11,7 +11,7 @@ Discord layer never has to think about either.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import discord
 

@@ -8,7 +8,7 @@ or invisible direction controls into a message, and never break Discord's length
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 MESSAGE_LIMIT = 2000
 TITLE_LIMIT = 256

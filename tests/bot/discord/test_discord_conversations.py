@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.recent import Recent
 from bot.discord.conversations import CONVERSATION_MINUTES, Conversations
+from bot.recent import Recent
 from corpus.model import Paragraph
 from retrieval.search.answer import Answer, Hit
 from retrieval.search.conversation import Conversation

@@ -13,7 +13,7 @@ import simcord
 from filelock import FileLock
 
 from bot.config import load_config
-from tests.discord_support import GatedEmbedder, SUMMONED, add_article, embed_text, fake_library, running, write_config
+from tests.discord_support import SUMMONED, GatedEmbedder, add_article, embed_text, fake_library, running, write_config
 from tests.fakes import FAKE_MODEL
 
 pytestmark = pytest.mark.asyncio

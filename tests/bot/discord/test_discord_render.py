@@ -9,9 +9,9 @@ from bot.discord.text.answers import answer_pages, content_words, highlight, pas
 from bot.discord.text.safe import EMBED_TOTAL_LIMIT, FIELD_VALUE_LIMIT, cut_at_word, escape_markdown, fit, neutralise
 from bot.discord.text.status import cooldown_text, problem_text, progress_text, rebuild_done_text
 from corpus.model import Paragraph
-from retrieval.search.answer import Answer, Hit
 from retrieval.indexing.building import BuildReport
 from retrieval.library import Source
+from retrieval.search.answer import Answer, Hit
 
 ZWSP = "\u200b"
 

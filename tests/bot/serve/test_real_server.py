@@ -149,8 +149,8 @@ def test_article_text_is_never_markup_or_script_in_the_page(server, browser):
     for turn, question in enumerate(("when do the harbour festival fireworks start?",
                                      "where can visitors read the festival schedule and see the food stalls map?"), 1):
         browser.find_element(By.ID, "question").send_keys(question, Keys.ENTER)
-        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#turns > li .passage, #turns > li .error")) and
-                   len(d.find_elements(By.CSS_SELECTOR, "#turns > li")) == turn and d.find_element(By.ID, "ask").is_enabled())
+        wait.until(lambda d, turn=turn: len(d.find_elements(By.CSS_SELECTOR, "#turns > li .passage, #turns > li .error"))
+                   and len(d.find_elements(By.CSS_SELECTOR, "#turns > li")) == turn and d.find_element(By.ID, "ask").is_enabled())
     shown = browser.find_element(By.ID, "turns").text
     assert '<script>window.__pwned = "script"</script>' in shown
     assert "<img src=x onerror=" in shown and '<a href="javascript:' in shown

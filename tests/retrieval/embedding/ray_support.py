@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from corpus.paragraphs import ParagraphRules
-from retrieval.indexing import building
 from retrieval.index import store
+from retrieval.indexing import building
 from tests.fakes import HashingTokenEmbedder
 
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # read when Ray is imported: loopback only

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from bot.cli import main
 from retrieval.embedding.model_lookup import is_cached
 from tests.conftest import SHIPPED_ARTICLES, write_config
-from tests.corpus.web_server import LoopbackServer, Route
+from tests.corpus.web_server import LoopbackServer
 
 TYPO = "all-MiniLM-L6-v3"
 

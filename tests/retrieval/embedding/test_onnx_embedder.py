@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.errors import RetrievalError
 from retrieval.embedding.onnx_embedder import MANIFEST_FILE, MODEL_FILE, OnnxEmbedder
 from retrieval.embedding.onnx_export import DEFAULT_SOURCE_NAME, export_onnx
+from retrieval.errors import RetrievalError
 from tests.conftest import REPO
 
 REPO_ROOT = REPO

@@ -5,10 +5,10 @@ import pytest
 
 from retrieval.embedding.embedder import TokenVectors
 from retrieval.reader.reading import Reading, best_span
-from retrieval.search.reading import Read, read_ranking
 from retrieval.search.ranked import Ranked
 from retrieval.search.ranking import Ranking
 from retrieval.search.read_verdict import judge_read
+from retrieval.search.reading import Read, read_ranking
 from retrieval.search.settings import SearchSettings
 
 

@@ -8,9 +8,9 @@ from click.testing import CliRunner
 import bot.app
 from bot.cli import main
 from corpus.model import Paragraph
+from retrieval.embedding.choice import Embedders
 from retrieval.search.answer import Answer, Hit
 from retrieval.search.evaluation import EvalQuestion, evaluate, is_right
-from retrieval.embedding.choice import Embedders
 
 
 def hit(article: str, text: str, also=()) -> Hit:

@@ -3,8 +3,8 @@
 import pytest
 
 from corpus.segmenter import spans
-from retrieval.search.highlight import best_sentence
 from retrieval.index.lexical import terms
+from retrieval.search.highlight import best_sentence
 
 
 def sentences(text):

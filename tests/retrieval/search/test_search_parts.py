@@ -2,13 +2,14 @@
 
 import bm25s
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrieval.embedding.embedder import TokenVectors, normalise_rows
-from retrieval.index.token_store import QuantisedTokens, TokenStore
 from retrieval.embedding.int8 import dequantise, quantise
 from retrieval.index.lexical import _stopwords, terms
 from retrieval.index.row_ranges import gather_ranges, max_per_range
+from retrieval.index.token_store import QuantisedTokens, TokenStore
 
 lengths = st.lists(st.integers(0, 5), min_size=1, max_size=12)
 
