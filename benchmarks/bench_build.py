@@ -36,8 +36,8 @@ FILE_KINDS = {  # a segment's files, grouped for the size columns
 
 
 def build_in_this_process(workdir: Path) -> None:
-    from bot.config import load_config
-    from retrieval.indexing import building
+    from newsbot.bot.config import load_config
+    from newsbot.retrieval.indexing import building
 
     config = load_config(write_config(workdir))
     report = building.build(config.corpus_dirs, config.paragraphs, config.index_dir, StandInEmbedder(), full=True)
@@ -45,7 +45,7 @@ def build_in_this_process(workdir: Path) -> None:
 
 
 def disk_megabytes(index_dir: Path) -> dict[str, float]:
-    from retrieval.index.generations import current_generation
+    from newsbot.retrieval.index.generations import current_generation
 
     generation = current_generation(index_dir)
     sizes = dict.fromkeys(FILE_KINDS, 0)
@@ -65,8 +65,8 @@ def measure(workdir: Path, paragraphs: int) -> dict:
     if not (workdir / "corpus").is_dir():
         generate(workdir / "corpus", paragraphs, seed=1)
     run = run_timed([sys.executable, "-m", "benchmarks.bench_build", "--child", str(workdir)], dict(os.environ))
-    from retrieval.index.generations import current_generation
-    from retrieval.index.manifest import read_manifest
+    from newsbot.retrieval.index.generations import current_generation
+    from newsbot.retrieval.index.manifest import read_manifest
 
     manifest = read_manifest(current_generation(workdir / "index"))
     units = sum(entry.units for entry in manifest.segments)

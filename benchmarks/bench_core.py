@@ -11,7 +11,7 @@ Compared, each as a median over repeated runs:
 (d)   `newsbot index --full` throughput (texts embedded per second of the whole command) and
       peak memory vs the model's own `encode(texts, batch_size=64)` on the same texts.
 (c) and (d) run on the shipped corpus and on a generated one. Children get the caller's
-environment untouched: newsbot sets OMP_WAIT_POLICY=PASSIVE itself (retrieval.embedding.sentence_transformer), so
+environment untouched: newsbot sets OMP_WAIT_POLICY=PASSIVE itself (newsbot.retrieval.embedding.sentence_transformer), so
 that is what a user gets, and the bare baseline runs with library defaults.
 
 This file is the run itself; the pieces live beside it: `core_setup` (the plan, the config,

@@ -17,11 +17,11 @@ import json
 from pathlib import Path
 
 from benchmarks.fit_search import REPO
-from bot.app import open_library
-from bot.cli.common import rebuild
-from bot.cli.evaluate import config_for_corpus
-from bot.config import load_config
-from retrieval.search.evaluation import fold, is_right, load_questions
+from newsbot.bot.app import open_library
+from newsbot.bot.cli.common import rebuild
+from newsbot.bot.cli.evaluate import config_for_corpus
+from newsbot.bot.config import load_config
+from newsbot.retrieval.search.evaluation import fold, is_right, load_questions
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ SQUAD_BASELINE = "SQuAD baselines (README of the data): dense 0.666/0.845, BM25 
 
 
 def run_eval(questions: Path, corpus: list[Path], config: Path | None) -> dict:
-    command = [sys.executable, "-m", "bot.cli", "eval", str(questions), "--json", "--misses", "0"]
+    command = [sys.executable, "-m", "newsbot.bot.cli", "eval", str(questions), "--json", "--misses", "0"]
     for folder in corpus:
         command += ["--corpus", str(folder)]
     if config is not None:

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from retrieval.embedding.threads import configure_threads
+from newsbot.retrieval.embedding.threads import configure_threads
 
 configure_threads()  # before numpy loads (through bench_update): its BLAS threads read it once
 
@@ -41,8 +41,8 @@ def percentile_ms(times: list[float], share: float) -> float:
 
 
 def warm_passes(config_path: Path, questions: list[str], repeats: int, clock: EncodeClock) -> dict:
-    from bot.app import open_library
-    from bot.config import load_config
+    from newsbot.bot.app import open_library
+    from newsbot.bot.config import load_config
 
     before = memory_kib()
     started = time.perf_counter()
@@ -87,10 +87,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--encode", choices=["st", "onnx"], default="st", help="what the ratios divide by")
     parser.add_argument("--out", type=Path, default=RESULTS / "questions.json")
     args = parser.parse_args(argv)
-    from retrieval.embedding.threads import configure_threads
+    from newsbot.retrieval.embedding.threads import configure_threads
 
     configure_threads()
-    from bot.config import load_config
+    from newsbot.bot.config import load_config
 
     config = load_config(args.config)
     if config.model == MODEL and config.index_dir.resolve() != (REPO / "index").resolve():
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         result = {"cores": os.cpu_count(), "questions": len(questions), **warm_passes(args.config, questions, args.repeats, clock)}
     finally:
         clock.close()
-    newsbot = [sys.executable, "-m", "bot.cli", "ask", questions[0], "--config", str(args.config.resolve())]
+    newsbot = [sys.executable, "-m", "newsbot.bot.cli", "ask", questions[0], "--config", str(args.config.resolve())]
     colds = [timed(newsbot)[0] for _ in range(3)]
     result["cold_ask_s"] = [round(s, 2) for s in colds]
     result["cold_ask_median_s"] = round(statistics.median(colds), 2)

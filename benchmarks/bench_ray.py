@@ -36,9 +36,9 @@ def build_texts(corpus: Path, limit: int, seed: int = 0) -> tuple[list[str], lis
     """A fixed sample of a build's texts: (passages, windows), in the build's proportion."""
     import random
 
-    from corpus.loader import read_article, scan
-    from corpus.paragraphs import ParagraphRules
-    from retrieval.indexing.rows import sentence_windows
+    from newsbot.corpus.loader import read_article, scan
+    from newsbot.corpus.paragraphs import ParagraphRules
+    from newsbot.retrieval.indexing.rows import sentence_windows
 
     rules = ParagraphRules()
     passages = [p.text for file in scan([corpus]).files for p in read_article(file, rules).paragraphs]
@@ -54,7 +54,7 @@ def chunks(texts: list[str], size: int = 32) -> list[list[str]]:
 
 
 def embed_all(embedder, passages: list[str], windows: list[str]) -> None:
-    from retrieval.embedding.chunked import embed_chunks
+    from newsbot.retrieval.embedding.chunked import embed_chunks
 
     for _ in embed_chunks(embedder, chunks(passages), with_tokens=True):
         pass
@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     import ray
 
-    from retrieval.embedding.onnx_folder import export_dir, load_build_embedder
-    from retrieval.embedding.ray_pool import RayEmbedder, onnx_files
+    from newsbot.retrieval.embedding.onnx_folder import export_dir, load_build_embedder
+    from newsbot.retrieval.embedding.ray_pool import RayEmbedder, onnx_files
 
     export = args.export or export_dir(REPO / "index", MODEL)
     passages, windows = build_texts(args.corpus, args.texts)

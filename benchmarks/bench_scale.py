@@ -3,7 +3,7 @@
 Embedding a million real paragraphs takes days on a 2-core machine, so this benchmark uses
 synthetic unit vectors: 384-d, bunched around random centres the way sentence embeddings
 bunch by topic, with questions drawn near stored vectors. It measures only the vector
-search (what `retrieval.index.vector_index` builds for that many units), not BM25 or reranking,
+search (what `newsbot.retrieval.index.vector_index` builds for that many units), not BM25 or reranking,
 and says so in its output. With `--real-index DIR` it also runs on a real index's vectors.
 
 For each size and index type (exact flat, and the one newsbot chooses for that size):
@@ -40,7 +40,7 @@ import os
 import time
 from pathlib import Path
 
-from retrieval.embedding.threads import configure_threads
+from newsbot.retrieval.embedding.threads import configure_threads
 
 configure_threads()  # before numpy and faiss load: their thread pools read it once
 
@@ -80,7 +80,7 @@ def main() -> None:
         return Settings(name, args.repeats, args.candidates, args.keep_dir, clock)
 
     if args.real_index is not None:
-        from retrieval.index import store
+        from newsbot.retrieval.index import store
 
         real = np.ascontiguousarray(store.load(args.real_index).data.vectors, dtype=np.float32)
         if not args.skip_real:

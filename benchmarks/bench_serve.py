@@ -116,11 +116,11 @@ def run_newsbot(arguments: list[str]) -> None:
 
 def baseline_child(config: Path) -> None:
     """In a fresh process with newsbot's thread settings: warm `Library.ask` times, as JSON."""
-    from retrieval.embedding.threads import configure_threads
+    from newsbot.retrieval.embedding.threads import configure_threads
 
     configure_threads()
-    from bot.app import open_library
-    from bot.config import load_config
+    from newsbot.bot.app import open_library
+    from newsbot.bot.config import load_config
 
     library = open_library(load_config(config))
     questions = shipped_questions()

@@ -34,16 +34,16 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.bench_quality import OWN_SET, REPO
-from retrieval.index.lexical import terms
-from retrieval.search.answer import Hit
-from retrieval.search.answering import SearchSettings, clean_question
-from retrieval.search.evaluation import MRR_DEPTH, EvalQuestion, is_right, load_questions
-from retrieval.search.ranked import Ranked
-from retrieval.search.ranking import candidates as _candidates
-from retrieval.search.ranking import encode_query, rank
-from retrieval.search.ranking import features as _features
-from retrieval.search.ranking import z_scores as _z
-from retrieval.search.relevance import every_ranked, judge
+from newsbot.retrieval.index.lexical import terms
+from newsbot.retrieval.search.answer import Hit
+from newsbot.retrieval.search.answering import SearchSettings, clean_question
+from newsbot.retrieval.search.evaluation import MRR_DEPTH, EvalQuestion, is_right, load_questions
+from newsbot.retrieval.search.ranked import Ranked
+from newsbot.retrieval.search.ranking import candidates as _candidates
+from newsbot.retrieval.search.ranking import encode_query, rank
+from newsbot.retrieval.search.ranking import features as _features
+from newsbot.retrieval.search.ranking import z_scores as _z
+from newsbot.retrieval.search.relevance import every_ranked, judge
 
 RESULTS = REPO / "benchmarks" / "results"
 FOLDS = 4
@@ -208,11 +208,11 @@ def report(name: str, data: Collected, squad: Collected | None) -> dict:
 
 
 def open_for(corpus: Path | None):
-    from bot.app import open_library
-    from bot.cli.common import ensure_index as _ensure_index
-    from bot.cli.common import rebuild as _rebuild
-    from bot.cli.evaluate import config_for_corpus
-    from bot.config import load_config
+    from newsbot.bot.app import open_library
+    from newsbot.bot.cli.common import ensure_index as _ensure_index
+    from newsbot.bot.cli.common import rebuild as _rebuild
+    from newsbot.bot.cli.evaluate import config_for_corpus
+    from newsbot.bot.config import load_config
 
     config = load_config(None)
     if corpus is not None:

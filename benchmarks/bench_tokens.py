@@ -20,7 +20,7 @@ import os
 import time
 from pathlib import Path
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as questions run (retrieval.embedding.threads)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as questions run (newsbot.retrieval.embedding.threads)
 
 import numpy as np
 
@@ -32,8 +32,8 @@ PARAGRAPHS = (10_000, 100_000, 1_000_000)
 
 def token_vectors(index_dir: Path):
     """(float32 vectors, offsets, document frequencies) of the first segment's tokens."""
-    from retrieval.embedding.int8 import dequantise
-    from retrieval.index import store
+    from newsbot.retrieval.embedding.int8 import dequantise
+    from newsbot.retrieval.index import store
 
     tokens = store.load(index_dir).segments[0].token_store
     if tokens is None:
@@ -47,9 +47,9 @@ def token_vectors(index_dir: Path):
 
 def stores(tokens, vectors: np.ndarray):
     """The same tokens as an int8 store and as a coded one, and what coding them cost."""
-    from retrieval.embedding.int8 import quantise
-    from retrieval.index.token_codec import TRAIN_TOKENS, TokenCodec
-    from retrieval.index.token_store import TokenStore
+    from newsbot.retrieval.embedding.int8 import quantise
+    from newsbot.retrieval.index.token_codec import TRAIN_TOKENS, TokenCodec
+    from newsbot.retrieval.index.token_store import TokenStore
 
     codes8, scales = quantise(vectors)
     int8 = TokenStore.from_arrays(tokens.ids, codes8, scales, tokens.offsets, tokens.document_frequencies)
@@ -66,7 +66,7 @@ def stores(tokens, vectors: np.ndarray):
 
 
 def time_maxsim(int8, coded, vectors: np.ndarray, calls: int, seed: int = 0) -> dict:
-    from retrieval.embedding.embedder import TokenVectors
+    from newsbot.retrieval.embedding.embedder import TokenVectors
 
     rng = np.random.default_rng(seed)
     passages = int8.passages

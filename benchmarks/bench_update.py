@@ -54,7 +54,7 @@ class StandInEmbedder:
         return self.embed_with_tokens(texts)[0]
 
     def embed_with_tokens(self, texts):
-        from retrieval.embedding.embedder import TokenVectors
+        from newsbot.retrieval.embedding.embedder import TokenVectors
 
         tokens = [TokenVectors(ids, self.table[ids]) for ids in map(self._word_ids, texts)]
         vectors = np.stack([t.vectors.mean(axis=0) for t in tokens])
@@ -68,8 +68,8 @@ def write_config(workdir: Path) -> Path:
 
 
 def build_base(workdir: Path, paragraphs: int) -> dict:
-    from bot.config import load_config
-    from retrieval.indexing import building
+    from newsbot.bot.config import load_config
+    from newsbot.retrieval.indexing import building
 
     if not (workdir / "corpus").is_dir():
         generate(workdir / "corpus", paragraphs, seed=1)
@@ -84,7 +84,7 @@ def build_base(workdir: Path, paragraphs: int) -> dict:
 def copy_export(index_dir: Path) -> None:
     """The repository's ONNX export of the model into `index_dir`: a stand-in build made none,
     and questions should be encoded as a real index's are."""
-    from retrieval.embedding.onnx_folder import export_dir
+    from newsbot.retrieval.embedding.onnx_folder import export_dir
 
     source = export_dir(REPO / "index", MODEL)
     if not source.is_dir():
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     result = {"cores": os.cpu_count(), "paragraphs": args.paragraphs, **build_base(args.workdir, args.paragraphs)}
     copy_export(args.workdir / "index")
-    newsbot = [sys.executable, "-m", "bot.cli"]
+    newsbot = [sys.executable, "-m", "newsbot.bot.cli"]
     config = ["--config", str(args.workdir / "config.toml")]
     rng, pool = random.Random(7), sentence_pool()
     adds = []
@@ -121,8 +121,8 @@ def main(argv: list[str] | None = None) -> None:
         adds.append(seconds)
         print(f"add {number + 1}: {seconds:.2f} s  {output.splitlines()[-1]}", flush=True)
     asks = [timed([*newsbot, "ask", "who summoned the ambassador?", *config])[0] for _ in range(3)]
-    from retrieval.index.generations import current_generation
-    from retrieval.index.manifest import read_manifest
+    from newsbot.retrieval.index.generations import current_generation
+    from newsbot.retrieval.index.manifest import read_manifest
 
     manifest = read_manifest(current_generation(args.workdir / "index"))
     result.update(

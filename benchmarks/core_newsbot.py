@@ -26,7 +26,7 @@ def embedded_texts(index_dir: Path) -> tuple[int, list[str]]:
     """(passages, every text the index embedded): passages, then their sentence windows."""
     import numpy as np
 
-    from retrieval.index import store
+    from newsbot.retrieval.index import store
 
     data = store.load(index_dir).data  # read as search reads it, whatever the segment layout
     passages = [data.passages[row].text for row in range(len(data.passages))]

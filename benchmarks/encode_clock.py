@@ -51,15 +51,15 @@ def question_encoder(kind: str) -> Callable[[str], Any]:
     """`st`: sentence-transformers' `encode`, what the targets name; `onnx`: newsbot's own
     query path (the export beside ./index), with token vectors as search asks for them."""
     if kind == "onnx":
-        from retrieval.embedding.onnx_embedder import OnnxEmbedder
-        from retrieval.embedding.onnx_folder import export_dir
+        from newsbot.retrieval.embedding.onnx_embedder import OnnxEmbedder
+        from newsbot.retrieval.embedding.onnx_folder import export_dir
 
         embedder = OnnxEmbedder(export_dir(Path("index"), "all-MiniLM-L6-v2"), threads=1)
         return lambda text: embedder.embed_with_tokens([text])
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from retrieval.embedding.sentence_transformer import resolve_model_path
+    from newsbot.retrieval.embedding.sentence_transformer import resolve_model_path
 
     torch.set_num_threads(1)
     model = SentenceTransformer(resolve_model_path("all-MiniLM-L6-v2"), device="cpu")
@@ -84,7 +84,7 @@ def encode_worker(kind: str) -> None:
 
 
 if __name__ == "__main__":
-    from retrieval.embedding.threads import configure_threads
+    from newsbot.retrieval.embedding.threads import configure_threads
 
     configure_threads()  # the thread settings the benchmarks give themselves; a value inherited wins
     encode_worker(sys.argv[1])

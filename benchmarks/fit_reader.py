@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.fit_search import OWN_SET, REPO, calibration, library_over, walk
-from retrieval.search.answering import read_found
-from retrieval.search.evaluation import load_questions
-from retrieval.search.read_verdict import read_features, read_probabilities
-from retrieval.search.reading import Read, order_score
+from newsbot.retrieval.search.answering import read_found
+from newsbot.retrieval.search.evaluation import load_questions
+from newsbot.retrieval.search.read_verdict import read_features, read_probabilities
+from newsbot.retrieval.search.reading import Read, order_score
 
 GRID = [{"prior": p, "story": s} for p in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0) for s in (0.0, 0.5, 1.0, 2.0, 3.0)]
 FEATURES = ("reader", "prior", "story", "late", "first", "worded")
@@ -125,7 +125,7 @@ def main() -> None:
     parser.add_argument("--single", type=float, nargs=2, metavar=("PRIOR", "STORY"), help="order weights to fit relevance at, instead of the grid's best")
     parser.add_argument("--followup", type=float, nargs=2, metavar=("PRIOR", "STORY"))
     args = parser.parse_args()
-    from retrieval.embedding.threads import configure_threads
+    from newsbot.retrieval.embedding.threads import configure_threads
 
     configure_threads()
     rows: dict[str, list] = defaultdict(list)

@@ -2,11 +2,11 @@
 
     python -m benchmarks.fit_search [--data ../shared/data] [--part followup|relevance|all]
 
-- `followup`: the weights of `retrieval.search.followup.WEIGHTS`, by listwise logistic regression
+- `followup`: the weights of `newsbot.retrieval.search.followup.WEIGHTS`, by listwise logistic regression
   (softmax over each follow-up's candidates) on CoQA's visible conversations, run through the
   shipped search so each turn's history is newsbot's own earlier answers. Cross-validated in
   5 folds by conversation; prints the weights fitted on all of them.
-- `relevance`: `retrieval.search.relevance`'s two logistic models (question alone; follow-up), on
+- `relevance`: `newsbot.retrieval.search.relevance`'s two logistic models (question alone; follow-up), on
   the first `JUDGED` passages of every question of our set, SQuAD 2.0's half dev and CoQA's
   first turns (alone), and CoQA's follow-ups. Each set weighs the same in the fit, so SQuAD's
   6,078 questions do not drown our 137. Prints the weights, a calibration table (of passages
@@ -24,17 +24,17 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.app import open_library
-from bot.cli.common import rebuild as _rebuild
-from bot.cli.evaluate import config_for_corpus
-from bot.config import load_config
-from retrieval.search import relevance
-from retrieval.search.answer import Answer, Hit
-from retrieval.search.answering import clean_question, judge_ranked, ranked_for
-from retrieval.search.conversation import Conversation
-from retrieval.search.evaluation import EvalQuestion, is_right, load_questions
-from retrieval.search.followup import WEIGHTS
-from retrieval.search.presenting import hits_for
+from newsbot.bot.app import open_library
+from newsbot.bot.cli.common import rebuild as _rebuild
+from newsbot.bot.cli.evaluate import config_for_corpus
+from newsbot.bot.config import load_config
+from newsbot.retrieval.search import relevance
+from newsbot.retrieval.search.answer import Answer, Hit
+from newsbot.retrieval.search.answering import clean_question, judge_ranked, ranked_for
+from newsbot.retrieval.search.conversation import Conversation
+from newsbot.retrieval.search.evaluation import EvalQuestion, is_right, load_questions
+from newsbot.retrieval.search.followup import WEIGHTS
+from newsbot.retrieval.search.presenting import hits_for
 
 REPO = Path(__file__).resolve().parent.parent
 OWN_SET = REPO / "benchmarks" / "questions" / "shipped.jsonl"
@@ -188,7 +188,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--part", choices=("followup", "relevance", "all"), default="all")
     args = parser.parse_args()
-    from retrieval.embedding.threads import configure_threads
+    from newsbot.retrieval.embedding.threads import configure_threads
 
     configure_threads()
     if args.part in ("followup", "all"):

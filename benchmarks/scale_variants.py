@@ -1,5 +1,5 @@
 """The index configurations `bench_scale` measures: newsbot's own types exactly as
-`retrieval.index.vector_index` builds and loads them, or FAISS index_factory descriptions
+`newsbot.retrieval.index.vector_index` builds and loads them, or FAISS index_factory descriptions
 (`--factory`) to compare them with.
 
 A `Variant` says how to build and load an index and which search widths to sweep, so the
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.index import vector_index
+from newsbot.retrieval.index import vector_index
 
 TRAIN_SAMPLE = 200_000  # vectors a factory index trains its quantiser (PQ, PCA, IVF) on
 
@@ -38,7 +38,7 @@ class Variant:
 
 
 def newsbot_variant(kind: str, params: dict, chosen: bool, ef_values: list[int]) -> Variant:
-    """An index exactly as `retrieval.index.vector_index` builds and loads it."""
+    """An index exactly as `newsbot.retrieval.index.vector_index` builds and loads it."""
     widths = [None] if kind == vector_index.FLAT else list(dict.fromkeys([params["ef_search"], *ef_values]))
 
     return Variant(

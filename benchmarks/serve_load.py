@@ -52,7 +52,7 @@ def newsbot_command() -> list[str]:
     """The `newsbot` a user runs: the script beside this Python (or on PATH), as bench_core finds it."""
     sibling = Path(sys.executable).parent / "newsbot"
     found = str(sibling) if sibling.exists() else shutil.which("newsbot")
-    return [found] if found else [sys.executable, "-c", "from bot.cli import main; main()"]
+    return [found] if found else [sys.executable, "-c", "from newsbot.bot.cli import main; main()"]
 
 
 def newsbot_env() -> dict[str, str]:
@@ -197,7 +197,7 @@ async def update_index(config: Path, corpus_dir: Path, index_dir: Path, article:
     """Add UPDATE_ARTICLE to the corpus (or take it out, if a previous update added it) and run
     `newsbot index` in its own process: another process publishing a generation, as cron's
     `newsbot update` does, which every server must pick up by itself."""
-    from retrieval.index.generations import current_generation
+    from newsbot.retrieval.index.generations import current_generation
 
     path = corpus_dir / UPDATE_ARTICLE
     added = not path.exists()

@@ -16,7 +16,7 @@ import random
 import re
 from pathlib import Path
 
-from corpus.index_sentences import sentence_spans
+from newsbot.corpus.index_sentences import sentence_spans
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_DIR = REPO / "corpus" / "articles"

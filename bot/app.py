@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bot.config import Config
-from retrieval import Embedder, Embedders, Library
-from retrieval import choose_embedders as choose
+from newsbot.bot.config import Config
+from newsbot.retrieval import Embedder, Embedders, Library
+from newsbot.retrieval import choose_embedders as choose
 
 
 def choose_embedders(config: Config, ray_address: str | None = None) -> Embedders:
-    """The models config.toml names, as `retrieval.embedding.choice` picks them (tests swap this);
+    """The models config.toml names, as `newsbot.retrieval.embedding.choice` picks them (tests swap this);
     with `ray_address`, the build model runs on that Ray cluster."""
     return choose(config.index_dir, config.model, warn=lambda line: print(line, file=sys.stderr), ray_address=ray_address)
 

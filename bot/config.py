@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Setting, sections
-from corpus.paragraphs import ParagraphRules
-from retrieval import SearchSettings
+from newsbot.bot.settings import Setting, sections
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.retrieval import SearchSettings
 
 CONFIG_ENV = "NEWSBOT_CONFIG"
 
@@ -47,7 +47,7 @@ class FeedSettings:
     allow_private_addresses: bool  # fetch from this machine or the local network (off: a feed cannot point inside)
 
     def fetch_policy(self):
-        from corpus.web.fetching import FetchPolicy
+        from newsbot.corpus.web.fetching import FetchPolicy
 
         return FetchPolicy(allow_private_addresses=self.allow_private_addresses)
 

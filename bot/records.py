@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from retrieval import Answer
+from newsbot.retrieval import Answer
 
 if TYPE_CHECKING:
-    from retrieval import Source
+    from newsbot.retrieval import Source
 
 
 def searched_text(answer: Answer) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
-from retrieval import Answer, Conversation, QuestionError
+from newsbot.retrieval import Answer, Conversation, QuestionError
 
 
 class Asks(Protocol):
@@ -54,7 +54,7 @@ class TurnResult:
     error: str | None = None
 
     def record(self) -> dict:
-        from bot.records import answer_record, echoed, error_record
+        from newsbot.bot.records import answer_record, echoed, error_record
 
         body = answer_record(self.answer) if self.answer is not None else error_record(echoed(self.question), self.error or "")
         return {"conversation": self.conversation, "turn": self.turn, **body}
@@ -138,8 +138,8 @@ def run_scripts(library: Asks, stream: BinaryIO, top_k: int | None) -> Iterator[
 
 def render_event(event: TurnResult | BadLine, emphasis=None) -> str:
     """The text rendering: a heading per conversation, then `Q:` and the answer per turn."""
-    from bot.cli.text import render_turn
-    from bot.records import echoed
+    from newsbot.bot.cli.text import render_turn
+    from newsbot.bot.records import echoed
 
     if isinstance(event, BadLine):
         named = f" ({event.conversation})" if event.conversation is not None else ""

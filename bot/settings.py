@@ -1,7 +1,7 @@
 """Every config.toml setting, declared once: section, key, default, the values that mean
 something, and one line of help.
 
-`bot.config` checks a file against these; `tests/test_settings.py` holds config.toml, the
+`newsbot.bot.config` checks a file against these; `tests/test_settings.py` holds config.toml, the
 `newsbot init` template, the table in docs/configuration.md and retrieval's `SearchSettings` defaults to them,
 so a new setting is one line here plus its use (and its comment in the two .toml files).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from corpus.paragraphs import DEFAULT_MAX_ARTICLE_BYTES
+from newsbot.corpus.paragraphs import DEFAULT_MAX_ARTICLE_BYTES
 
 
 @dataclass(frozen=True)

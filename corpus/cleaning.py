@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from corpus.index_sentences import sentence_spans
+from newsbot.corpus.index_sentences import sentence_spans
 
 _BANNERS = re.compile(
     r"(is not supported\b.*browser|for an optimal experience|skip to (main )?content|"
@@ -51,7 +51,7 @@ class Block:
 
 
 def classify(text: str, start: int, end: int, markdown: bool) -> Block:
-    """Decide what one block is. Markdown arrives rendered (`corpus.markdown_text`), with
+    """Decide what one block is. Markdown arrives rendered (`newsbot.corpus.markdown_text`), with
     only its headings' `#` markers left: they say "heading" and are dropped from the text."""
     is_md_heading = markdown and bool(_MARKDOWN_HEADING.match(text))
     if markdown:

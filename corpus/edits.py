@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from corpus.errors import CorpusError
+from newsbot.corpus.errors import CorpusError
 
 
 class CorpusEdit:

@@ -14,7 +14,7 @@ id is its file name, so names decide what is kept:
   already holds is not stored twice ("duplicate", naming the stored article): a copy saved
   under another name, or one file of a folder added before (`clips/a/story.txt` after
   `clips/`, stored as `a-story.txt`), would otherwise answer every question twice, as the same
-  story under two addresses would (`corpus.web.adding`). Only stored files of the same size are
+  story under two addresses would (`newsbot.corpus.web.adding`). Only stored files of the same size are
   read to compare, so `add` does not read the whole corpus.
 """
 
@@ -25,10 +25,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.errors import CorpusError
-from corpus.loader import ArticleFile, read_article
-from corpus.paragraphs import ParagraphRules
-from corpus.reader import ARTICLE_SUFFIXES
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.loader import ArticleFile, read_article
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.corpus.reader import ARTICLE_SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 A regex that breaks after every period before a capital, so "U.S. Secretary" falls in two.
 It stays because it shapes every stored index: changing it would change passages and windows,
 and so every index built before. What a person sees (the highlighted sentence, duplicate
-statements) uses `corpus.segmenter` (Punkt), where a wrong break shows.
+statements) uses `newsbot.corpus.segmenter` (Punkt), where a wrong break shows.
 """
 
 from __future__ import annotations

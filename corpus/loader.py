@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.errors import CorpusError
-from corpus.model import Article
-from corpus.paragraphs import DEFAULT_MAX_ARTICLE_BYTES, ParagraphRules, segment, to_paragraphs
-from corpus.reader import ARTICLE_SUFFIXES, decode_article
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.model import Article
+from newsbot.corpus.paragraphs import DEFAULT_MAX_ARTICLE_BYTES, ParagraphRules, segment, to_paragraphs
+from newsbot.corpus.reader import ARTICLE_SUFFIXES, decode_article
 
 
 @dataclass(frozen=True)

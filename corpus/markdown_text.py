@@ -3,7 +3,7 @@
 Both are well-kept parsers; the regexes they replace left YAML front matter as paragraph 1
 (and the title fell back to the `frontmatter` file name), reference links (`[text][1]` with
 `[1]: http://...` lines) and tables raw. The rendered text keeps the shape the paragraph
-rules read (`corpus.paragraphs`): blocks apart by a blank line, soft line breaks kept, list
+rules read (`newsbot.corpus.paragraphs`): blocks apart by a blank line, soft line breaks kept, list
 items as `- item`, headings as `# Heading` so the cleaner still knows them. A table becomes
 one block, a row a sentence (cells joined by commas, then a full stop: without it a short
 table read as an unpunctuated heading and was dropped), so a passage quotes it as words.

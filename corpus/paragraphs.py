@@ -6,7 +6,7 @@ The rule, also stated in docs/configuration.md:
    is its own block; otherwise its lines are a hard-wrapped paragraph and are joined.
    List items always stand alone.
 2. Furniture (banners, bylines, date lines, credit lines, headings and related-link lists)
-   is dropped; see `corpus.cleaning`.
+   is dropped; see `newsbot.corpus.cleaning`.
 3. A paragraph shorter than `min_chars` is merged into a neighbour. A whole short sentence
    ("The magazine also quoted documents leaked by Snowden.") finishes the paragraph before
    it: merged forward, it had been glued to an unrelated quote, and on our question set
@@ -25,9 +25,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.cleaning import Block, classify, find_date, find_title, strip_list_marker, without_trailing_credit
-from corpus.index_sentences import sentence_spans
-from corpus.model import Paragraph
+from newsbot.corpus.cleaning import Block, classify, find_date, find_title, strip_list_marker, without_trailing_credit
+from newsbot.corpus.index_sentences import sentence_spans
+from newsbot.corpus.model import Paragraph
 
 WRAPPED_LINE_MAX = 100
 DEFAULT_MAX_ARTICLE_BYTES = 5_000_000  # ~800,000 words: far beyond any article, well below a data dump

@@ -1,7 +1,7 @@
 """Reading one article file into plain text, whatever its format.
 
 Plain text is read as it is. Markdown is rendered to plain text by markdown-it-py, its YAML
-front matter giving the title and date (`corpus.markdown_text`). HTML goes through
+front matter giving the title and date (`newsbot.corpus.markdown_text`). HTML goes through
 trafilatura, which knows article extraction far better than any regex would, and hands back
 the page's title and date when it finds them. For Markdown and HTML, passage offsets refer
 to the text read here, not to the file's bytes.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.errors import CorpusError
+from newsbot.corpus.errors import CorpusError
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
@@ -37,7 +37,7 @@ def decode_article(path: Path, data: bytes) -> SourceText:
     if path.suffix.lower() in (".html", ".htm"):
         return _extract_html(path, text)
     if path.suffix.lower() == ".md":
-        from corpus.markdown_text import read_markdown
+        from newsbot.corpus.markdown_text import read_markdown
 
         article = read_markdown(text)
         return SourceText(text=article.text, title=article.title, date=article.date)

@@ -6,8 +6,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from corpus.errors import CorpusError
-from corpus.importing import corpus_files
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.importing import corpus_files
 
 
 def files_to_remove(articles: Sequence[str], corpus_dirs: Sequence[Path]) -> list[Path]:

@@ -1,6 +1,6 @@
 """Sentence boundaries for what a reader sees: Punkt, with its English abbreviations.
 
-`corpus.index_sentences.sentence_spans` (the index's) breaks after every period that comes before a capital, so
+`newsbot.corpus.index_sentences.sentence_spans` (the index's) breaks after every period that comes before a capital, so
 "U.S. Secretary of State", "Mr. Obama" and "Gen. Keith Alexander" fall in two. It still shapes
 the index (paragraph splitting, sentence windows), where changing it would change every stored
 index; this module serves the highlight and duplicate detection, where a wrong break shows.

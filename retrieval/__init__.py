@@ -1,13 +1,13 @@
 """retrieval's public face: what `bot/` (every face) and other programs use, and nothing else.
 
-    from retrieval import Library, Conversation, QuestionError
+    from newsbot.retrieval import Library, Conversation, QuestionError
 
 Paragraphs become vectors (`embedding/`), vectors an index on disk (`index/`, written by
 `indexing/`), and questions ranked, cited passages (`search/`, with `reader/`); `Library`
 holds them together. The rooms depend on each other in that order only (tests/test_layout.py).
 
 Names are imported when first used, not when `retrieval` is: `newsbot --help` and a
-`retrieval.errors` import must not pay for numpy, faiss or onnxruntime.
+`newsbot.retrieval.errors` import must not pay for numpy, faiss or onnxruntime.
 """
 
 from __future__ import annotations
@@ -17,31 +17,31 @@ from typing import TYPE_CHECKING, Any
 
 _HOMES = {
     # the engine, and what it answers with
-    "Library": "retrieval.library",
-    "Source": "retrieval.library",
-    "Answer": "retrieval.search.answer",
-    "Hit": "retrieval.search.answer",
-    "Conversation": "retrieval.search.conversation",
-    "SearchSettings": "retrieval.search.settings",
-    "BuildReport": "retrieval.indexing.building",
+    "Library": "newsbot.retrieval.library",
+    "Source": "newsbot.retrieval.library",
+    "Answer": "newsbot.retrieval.search.answer",
+    "Hit": "newsbot.retrieval.search.answer",
+    "Conversation": "newsbot.retrieval.search.conversation",
+    "SearchSettings": "newsbot.retrieval.search.settings",
+    "BuildReport": "newsbot.retrieval.indexing.building",
     # questions and time
-    "clean_question": "retrieval.search.answering",
-    "since_window": "retrieval.search.recency",
-    "TimeWindow": "retrieval.search.recency",
+    "clean_question": "newsbot.retrieval.search.answering",
+    "since_window": "newsbot.retrieval.search.recency",
+    "TimeWindow": "newsbot.retrieval.search.recency",
     # what goes wrong
-    "RetrievalError": "retrieval.errors",
-    "QuestionError": "retrieval.search.answering",
-    "IndexMissing": "retrieval.index.manifest",
+    "RetrievalError": "newsbot.retrieval.errors",
+    "QuestionError": "newsbot.retrieval.search.answering",
+    "IndexMissing": "newsbot.retrieval.index.manifest",
     # the models and the machine
-    "Embedder": "retrieval.embedding.embedder",
-    "Embedders": "retrieval.embedding.choice",
-    "choose_embedders": "retrieval.embedding.choice",
-    "configure_threads": "retrieval.embedding.threads",
-    "import_ray": "retrieval.embedding.ray_cluster",
+    "Embedder": "newsbot.retrieval.embedding.embedder",
+    "Embedders": "newsbot.retrieval.embedding.choice",
+    "choose_embedders": "newsbot.retrieval.embedding.choice",
+    "configure_threads": "newsbot.retrieval.embedding.threads",
+    "import_ray": "newsbot.retrieval.embedding.ray_cluster",
     # evaluation (`newsbot eval`)
-    "evaluate": "retrieval.search.evaluation",
-    "load_questions": "retrieval.search.evaluation",
-    "MRR_DEPTH": "retrieval.search.evaluation",
+    "evaluate": "newsbot.retrieval.search.evaluation",
+    "load_questions": "newsbot.retrieval.search.evaluation",
+    "MRR_DEPTH": "newsbot.retrieval.search.evaluation",
 }
 _RENAMED = {"choose_embedders": "choose"}  # the name it has in its home module
 
@@ -62,24 +62,24 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and editors see
-    from retrieval.embedding.choice import Embedders as Embedders
-    from retrieval.embedding.choice import choose as choose_embedders  # noqa: F401 (public under this name)
-    from retrieval.embedding.embedder import Embedder as Embedder
-    from retrieval.embedding.ray_cluster import import_ray as import_ray
-    from retrieval.embedding.threads import configure_threads as configure_threads
-    from retrieval.errors import RetrievalError as RetrievalError
-    from retrieval.index.manifest import IndexMissing as IndexMissing
-    from retrieval.indexing.building import BuildReport as BuildReport
-    from retrieval.library import Library as Library
-    from retrieval.library import Source as Source
-    from retrieval.search.answer import Answer as Answer
-    from retrieval.search.answer import Hit as Hit
-    from retrieval.search.answering import QuestionError as QuestionError
-    from retrieval.search.answering import clean_question as clean_question
-    from retrieval.search.conversation import Conversation as Conversation
-    from retrieval.search.evaluation import MRR_DEPTH as MRR_DEPTH
-    from retrieval.search.evaluation import evaluate as evaluate
-    from retrieval.search.evaluation import load_questions as load_questions
-    from retrieval.search.recency import TimeWindow as TimeWindow
-    from retrieval.search.recency import since_window as since_window
-    from retrieval.search.settings import SearchSettings as SearchSettings
+    from newsbot.retrieval.embedding.choice import Embedders as Embedders
+    from newsbot.retrieval.embedding.choice import choose as choose_embedders  # noqa: F401 (public under this name)
+    from newsbot.retrieval.embedding.embedder import Embedder as Embedder
+    from newsbot.retrieval.embedding.ray_cluster import import_ray as import_ray
+    from newsbot.retrieval.embedding.threads import configure_threads as configure_threads
+    from newsbot.retrieval.errors import RetrievalError as RetrievalError
+    from newsbot.retrieval.index.manifest import IndexMissing as IndexMissing
+    from newsbot.retrieval.indexing.building import BuildReport as BuildReport
+    from newsbot.retrieval.library import Library as Library
+    from newsbot.retrieval.library import Source as Source
+    from newsbot.retrieval.search.answer import Answer as Answer
+    from newsbot.retrieval.search.answer import Hit as Hit
+    from newsbot.retrieval.search.answering import QuestionError as QuestionError
+    from newsbot.retrieval.search.answering import clean_question as clean_question
+    from newsbot.retrieval.search.conversation import Conversation as Conversation
+    from newsbot.retrieval.search.evaluation import MRR_DEPTH as MRR_DEPTH
+    from newsbot.retrieval.search.evaluation import evaluate as evaluate
+    from newsbot.retrieval.search.evaluation import load_questions as load_questions
+    from newsbot.retrieval.search.recency import TimeWindow as TimeWindow
+    from newsbot.retrieval.search.recency import since_window as since_window
+    from newsbot.retrieval.search.settings import SearchSettings as SearchSettings

@@ -11,20 +11,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.paragraphs import ParagraphRules
-from retrieval.embedding.choice import Embedders
-from retrieval.embedding.embedder import Embedder
-from retrieval.errors import RetrievalError
-from retrieval.index import store
-from retrieval.index.generations import current_generation
-from retrieval.indexing import building
-from retrieval.indexing.lock import check_folder_path
-from retrieval.indexing.manifests import index_settings
-from retrieval.search.answer import Answer
-from retrieval.search.answering import Request, SearchSettings, search
-from retrieval.search.conversation import Conversation
-from retrieval.search.query_memory import QueryMemory
-from retrieval.search.recency import TimeWindow
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.retrieval.embedding.choice import Embedders
+from newsbot.retrieval.embedding.embedder import Embedder
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.index import store
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.indexing import building
+from newsbot.retrieval.indexing.lock import check_folder_path
+from newsbot.retrieval.indexing.manifests import index_settings
+from newsbot.retrieval.search.answer import Answer
+from newsbot.retrieval.search.answering import Request, SearchSettings, search
+from newsbot.retrieval.search.conversation import Conversation
+from newsbot.retrieval.search.query_memory import QueryMemory
+from newsbot.retrieval.search.recency import TimeWindow
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Library:
 
     @property
     def embedder(self) -> Embedder:
-        """The model for questions (loaded on first use; see `retrieval.embedding.choice`)."""
+        """The model for questions (loaded on first use; see `newsbot.retrieval.embedding.choice`)."""
         return self.embedders.for_questions()
 
     @property

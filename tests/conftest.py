@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import open_library
-from bot.config import Config, load_config
-from retrieval.embedding.choice import Embedders
-from retrieval.library import Library
+from newsbot.bot.app import open_library
+from newsbot.bot.config import Config, load_config
+from newsbot.retrieval.embedding.choice import Embedders
+from newsbot.retrieval.library import Library
 from tests.fakes import FAKE_MODEL, HashingEmbedder, HashingTokenEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,10 +69,10 @@ def run(project: Project, monkeypatch):
     """`newsbot ARGS...` through click's runner, on the project's config and the fake embedder."""
     from click.testing import CliRunner
 
-    import bot.app
-    from bot.cli import main
+    import newsbot.bot.app
+    from newsbot.bot.cli import main
 
-    monkeypatch.setattr(bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
+    monkeypatch.setattr(newsbot.bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
 
     def invoke(*args, input=None):
         return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)

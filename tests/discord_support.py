@@ -13,13 +13,13 @@ import discord
 import numpy as np
 import simcord
 
-from bot.app import open_library
-from bot.config import Config, load_config
-from bot.discord.app import NewsBot
-from retrieval.embedding.choice import Embedders
-from retrieval.library import Library
-from retrieval.search.answer import Answer
-from retrieval.search.conversation import Conversation
+from newsbot.bot.app import open_library
+from newsbot.bot.config import Config, load_config
+from newsbot.bot.discord.app import NewsBot
+from newsbot.retrieval.embedding.choice import Embedders
+from newsbot.retrieval.library import Library
+from newsbot.retrieval.search.answer import Answer
+from newsbot.retrieval.search.conversation import Conversation
 from tests.conftest import SHIPPED_ARTICLES
 from tests.conftest import write_config as write_base_config
 from tests.fakes import FAKE_MODEL, HashingEmbedder, HashingTokenEmbedder

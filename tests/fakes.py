@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrieval.embedding.embedder import normalise_rows
+from newsbot.retrieval.embedding.embedder import normalise_rows
 
 FAKE_MODEL = "fake-hashing-embedder"
 VOCABULARY = 30_522  # MiniLM's word pieces
@@ -43,7 +43,7 @@ class HashingTokenEmbedder(HashingEmbedder):
     """The fake with per-token vectors too, so the reranking path runs in fast tests."""
 
     def embed_with_tokens(self, texts: Sequence[str]):
-        from retrieval.embedding.embedder import TokenVectors
+        from newsbot.retrieval.embedding.embedder import TokenVectors
 
         vectors = self.embed_batch(texts)
         tokens = []

@@ -18,7 +18,7 @@ def _instructions() -> list[tuple[str, str]]:
 
 def test_it_copies_every_package_the_wheel_is_made_of():
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    packages = {name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    packages = set(project["tool"]["setuptools"]["package-dir"].values())  # the folders the wheel is made of
     copied = {args.split()[0] for op, args in _instructions() if op == "COPY"}
     assert packages <= copied
     assert {"pyproject.toml", "README.md"} <= set(" ".join(a for op, a in _instructions() if op == "COPY").split())

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import FRENCH_AMBASSADOR, SHIPPED_ARTICLES, write_config
 
 pytestmark = pytest.mark.model
-NEWSBOT = [sys.executable, "-m", "bot.cli"]
+NEWSBOT = [sys.executable, "-m", "newsbot.bot.cli"]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def run_in_fresh_process(root: Path, *args: str) -> tuple[str, str]:
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from bot.cli import main\n"
+        "from newsbot.bot.cli import main\n"
         f"result = CliRunner().invoke(main, [*{list(args)!r}, '--config', {str(root / 'config.toml')!r}])\n"
         "print(result.output, end='')\n"
         "print('HEAVY:' + ','.join(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
@@ -112,8 +112,8 @@ def test_adding_an_article_embeds_it_without_torch_through_the_export(real_proje
 
 def test_export_built_vectors_match_the_full_model(real_project):
     """Articles embedded through the export agree with sentence-transformers' own vectors."""
-    from retrieval.embedding.onnx_folder import load_build_embedder
-    from retrieval.embedding.sentence_transformer import SentenceTransformerEmbedder
+    from newsbot.retrieval.embedding.onnx_folder import load_build_embedder
+    from newsbot.retrieval.embedding.sentence_transformer import SentenceTransformerEmbedder
 
     newsbot(real_project, "index")
     texts = [p.read_text() for p in sorted((real_project / "articles").iterdir())]

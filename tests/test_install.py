@@ -4,16 +4,18 @@ where config.toml is looked for. (The wheel in a fresh virtualenv is checked by 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-import bot.config
-from bot.cli import main
-from bot.cli.init import config_template, example_articles
-from bot.config import CONFIG_ENV, ConfigError, default_config_path, load_config
+import newsbot.bot.config
+from newsbot.bot.cli import main
+from newsbot.bot.cli.init import config_template, example_articles
+from newsbot.bot.config import CONFIG_ENV, ConfigError, default_config_path, load_config
 from tests.conftest import REPO, SHIPPED_ARTICLES
 
 PATH_KEYS = ("dirs =", "dir =")
@@ -94,7 +96,8 @@ def test_the_template_agrees_with_the_repository_config_except_paths():
 
 def test_the_wheel_declares_the_files_init_reads():
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
-    shipped = {path for package, globs in package_data.items() for glob in globs for path in (REPO / package).glob(glob)}
+    folders = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-dir"]
+    shipped = {path for package, globs in package_data.items() for glob in globs for path in (REPO / folders[package]).glob(glob)}
     assert REPO / "bot" / "config_template.toml" in shipped
     assert {REPO / "corpus" / "example-articles" / item.name for item in example_articles()} <= shipped
     assert len(example_articles()) == 2
@@ -178,7 +181,7 @@ def test_commands_outside_a_project_say_run_init_and_touch_no_checkout(elsewhere
 def test_an_installed_newsbot_with_no_config_says_run_init(elsewhere, monkeypatch, tmp_path):
     _, user_config = elsewhere
     installed = tmp_path / "site-packages" / "bot" / "config.py"
-    monkeypatch.setattr(bot.config, "__file__", str(installed))
+    monkeypatch.setattr(newsbot.bot.config, "__file__", str(installed))
     with pytest.raises(ConfigError) as error:
         default_config_path()
     message = str(error.value)
@@ -189,7 +192,7 @@ def test_an_installed_newsbot_with_no_config_says_run_init(elsewhere, monkeypatc
 
 
 def test_the_cli_reports_a_missing_config_in_one_line(elsewhere, monkeypatch, tmp_path):
-    monkeypatch.setattr(bot.config, "__file__", str(tmp_path / "site-packages" / "bot" / "config.py"))
+    monkeypatch.setattr(newsbot.bot.config, "__file__", str(tmp_path / "site-packages" / "bot" / "config.py"))
     result = CliRunner().invoke(main, ["ask", "who summoned the ambassador?"])
     assert result.exit_code == 1
     assert result.stderr.strip().count("\n") == 0
@@ -201,3 +204,27 @@ def test_config_option_comes_before_the_environment(elsewhere, monkeypatch, tmp_
     result = CliRunner().invoke(main, ["ask", "who?", "--config", str(tmp_path / "chosen.toml")])
     assert result.exit_code == 1
     assert f"config file not found: {tmp_path / 'chosen.toml'}" in result.stderr
+
+
+def test_the_wheel_installs_newsbot_s_own_names_only(tmp_path):
+    """Installed, the design's folders are newsbot.bot, newsbot.corpus and newsbot.retrieval:
+    no top-level `bot` that another package could clash with; the data files come along."""
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", str(REPO), "-w", str(tmp_path)],
+        check=True, capture_output=True, timeout=300,
+    )
+    (wheel,) = tmp_path.glob("newsbot-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {name.split("/")[0] for name in names} == {"newsbot", wheel.name.split("-py3")[0] + ".dist-info"}
+    for data in ("newsbot/bot/config_template.toml", "newsbot/bot/serve/page/chat.js",
+                 "newsbot/retrieval/reader/weights/reader.onnx", "newsbot/corpus/example-articles/000_bfb5fe1d5446f174.txt"):
+        assert data in names
+
+
+def test_every_package_folder_is_listed_in_pyproject():
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    folders = {"newsbot." + ".".join(p.parent.relative_to(REPO).parts) for root in ("bot", "corpus", "retrieval")
+               for p in (REPO / root).rglob("__init__.py")}
+    assert folders == listed

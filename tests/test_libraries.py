@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from retrieval.indexing.lock import BuildBusy, build_lock
+from newsbot.retrieval.indexing.lock import BuildBusy, build_lock
 from tests.conftest import REPO
 
 # build lock (filelock)
@@ -17,7 +17,7 @@ from tests.conftest import REPO
 HOLD_LOCK = """
 import sys
 from pathlib import Path
-from retrieval.indexing.lock import build_lock
+from newsbot.retrieval.indexing.lock import build_lock
 with build_lock(Path(sys.argv[1])):
     print("held", flush=True)
     sys.stdin.read()
@@ -25,7 +25,7 @@ with build_lock(Path(sys.argv[1])):
 
 
 def test_package_imports_where_fcntl_does_not_exist():
-    code = "import sys; sys.modules['fcntl'] = None; import retrieval.indexing.building, bot.cli"
+    code = "import sys; sys.modules['fcntl'] = None; import newsbot.retrieval.indexing.building, newsbot.bot.cli"
     result = subprocess.run([sys.executable, "-W", "ignore", "-c", code], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -78,8 +78,8 @@ TABLE = """The reports gave the numbers of calls that the agency recorded in eac
 
 
 def markdown_article(tmp_path, text: str, name: str = "a.md"):
-    from corpus.loader import read_article, scan
-    from corpus.paragraphs import ParagraphRules
+    from newsbot.corpus.loader import read_article, scan
+    from newsbot.corpus.paragraphs import ParagraphRules
 
     (tmp_path / name).write_text(text, encoding="utf-8")
     (file,) = scan([tmp_path]).files
@@ -116,7 +116,7 @@ def test_a_table_becomes_rows_of_words(tmp_path):
 
 
 def test_markdown_looking_text_in_a_txt_article_is_read_as_it_is(tmp_path):
-    from corpus.reader import decode_article
+    from newsbot.corpus.reader import decode_article
 
     data = (FRONT_MATTER_ARTICLE + "\n" + REFERENCE_LINKS).encode()
     assert decode_article(tmp_path / "a.txt", data).text == data.decode()
@@ -126,7 +126,7 @@ def test_markdown_looking_text_in_a_txt_article_is_read_as_it_is(tmp_path):
 
 
 def test_cooldown_charges_a_question_asked_exactly_when_the_wait_ends():
-    from bot.discord.input import UserCooldown
+    from newsbot.bot.discord.input import UserCooldown
 
     now = [100.0]
     cooldown = UserCooldown(5.0, clock=lambda: now[0])
@@ -150,7 +150,7 @@ def test_cooldown_charges_a_question_asked_exactly_when_the_wait_ends():
 def test_neutralise_handles_what_discord_escape_mentions_leaves(text):
     import discord.utils
 
-    from bot.discord.text.safe import neutralise
+    from newsbot.bot.discord.text.safe import neutralise
 
     assert discord.utils.escape_mentions(text) == text
     safe = neutralise(text)
@@ -160,14 +160,14 @@ def test_neutralise_handles_what_discord_escape_mentions_leaves(text):
 def test_escape_markdown_escapes_a_numbered_list_that_discord_utils_leaves():
     import discord.utils
 
-    from bot.discord.text.safe import escape_markdown
+    from newsbot.bot.discord.text.safe import escape_markdown
 
     assert discord.utils.escape_markdown("1. first") == "1. first"
     assert escape_markdown("1. first") == "1\\. first"
 
 
 def test_cooldown_works_on_a_clock_that_starts_at_zero():
-    from bot.discord.input import UserCooldown
+    from newsbot.bot.discord.input import UserCooldown
 
     now = [0.0]
     cooldown = UserCooldown(5.0, clock=lambda: now[0])

@@ -37,7 +37,7 @@ def real_root(tmp_path_factory) -> Path:
 def newsbot(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "NEWSBOT_CONFIG": str(root / "config.toml"), "COLUMNS": "88"}
     env.pop("NO_COLOR", None)
-    result = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
+    result = subprocess.run([sys.executable, "-m", "newsbot.bot.cli", *args], capture_output=True, text=True, env=env,
                             timeout=300)
     assert result.returncode == 0, result.stderr
     return result
@@ -72,7 +72,7 @@ def test_the_ask_json_example_is_what_ask_json_gives(real_root):
 
 
 def test_every_config_key_is_in_the_readme_table_config_toml_and_the_template():
-    from bot.config import _SCHEMA
+    from newsbot.bot.config import _SCHEMA
 
     table = "\n".join(line for line in DOCS["configuration.md"].splitlines() if line.startswith("| "))
     files = [(REPO / "config.toml").read_text(encoding="utf-8"),
@@ -86,8 +86,8 @@ def test_every_config_key_is_in_the_readme_table_config_toml_and_the_template():
 
 
 def test_the_discord_scopes_sentence_names_every_slash_command():
-    from bot.discord.commands import NewsCog
-    from bot.discord.feeds import FeedsCog
+    from newsbot.bot.discord.commands import NewsCog
+    from newsbot.bot.discord.feeds import FeedsCog
 
     sentence = re.search(r"`applications.commands` lets it register (.*?)\.\n", DOCS["discord.md"], flags=re.S).group(1)
     named = set(re.findall(r"`/(\w+)`", sentence))
@@ -95,7 +95,7 @@ def test_the_discord_scopes_sentence_names_every_slash_command():
 
 
 def test_every_command_the_readme_types_exists():
-    from bot.cli import main
+    from newsbot.bot.cli import main
 
     typed = set(re.findall(r"^\$ newsbot ([a-z]+)", EVERYTHING, flags=re.M))
     assert typed and typed <= set(main.commands), typed - set(main.commands)

@@ -9,8 +9,8 @@ import tomllib
 
 import pytest
 
-from bot.settings import SETTINGS, sections
-from retrieval import SearchSettings
+from newsbot.bot.settings import SETTINGS, sections
+from newsbot.retrieval import SearchSettings
 from tests.conftest import REPO
 
 TOML_FILES = [REPO / "config.toml", REPO / "bot" / "config_template.toml"]
@@ -61,7 +61,7 @@ def test_a_declared_range_holds_its_default():
 
 
 def test_the_paragraph_rules_defaults_are_the_declared_ones():
-    from corpus.paragraphs import ParagraphRules
+    from newsbot.corpus.paragraphs import ParagraphRules
 
     fields = {f.name: f.default for f in dataclasses.fields(ParagraphRules)}
     for setting in sections()["paragraphs"].values():

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from retrieval.reader.reading import token_offsets
+from newsbot.retrieval.reader.reading import token_offsets
 from training.examples import Example
 from training.features import TokenTable
 
@@ -49,7 +49,7 @@ def token_span(offsets: list[tuple[int, int]], span: tuple[int, int]) -> tuple[i
 
 def span_tokens(tokenizer_path: Path, text: str, spans, limit: int) -> tuple[int, int] | None:
     """The first span of `text` as token positions among its first `limit` word pieces, with
-    the offsets the product maps the reader's span back with (`retrieval.reader.reading`)."""
+    the offsets the product maps the reader's span back with (`newsbot.retrieval.reader.reading`)."""
     if not spans:
         return None
     return token_span(token_offsets(str(tokenizer_path), text, limit), tuple(spans[0]))

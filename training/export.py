@@ -1,6 +1,6 @@
 """The trained reader as newsbot ships it: `reader.onnx`, `reader.json` and a model card.
 
-The ONNX graph takes the six inputs `retrieval.reader.reading` feeds it and returns the
+The ONNX graph takes the six inputs `newsbot.retrieval.reader.reading` feeds it and returns the
 answer logit and the span's start and end logits; `reader.json` says which embedding model's
 token vectors it reads (the index must have been built with that model), its shape and the
 held-out figures. Written to a temporary folder and swapped in, so a failed export leaves

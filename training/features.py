@@ -2,7 +2,7 @@
 
 The reader reads what the index already stores: each question's and each passage's word-piece
 ids and unit token vectors from the bundled MiniLM, the passage's as int8 codes and a scale
-(`retrieval.index.token_store.quantise`), exactly as a search hands them over. So the texts
+(`newsbot.retrieval.index.token_store.quantise`), exactly as a search hands them over. So the texts
 are embedded here by the same ONNX export that builds indexes, quantised the same way, and
 saved as plain arrays (`texts.json`, `ids.npy`, `codes.npy`, `scales.npy`, `offsets.npy`) that
 a rerun with the same texts reuses.
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding.int8 import dequantise
-from retrieval.index.token_store import QuantisedTokens
+from newsbot.retrieval.embedding.int8 import dequantise
+from newsbot.retrieval.index.token_store import QuantisedTokens
 
 MODEL = "all-MiniLM-L6-v2"
 CHUNK = 256
@@ -47,8 +47,8 @@ class TokenTable:
 
 def model_export(cache: Path) -> Path:
     """The ONNX export of the bundled model (made once with sentence-transformers)."""
-    from retrieval.embedding.onnx_folder import ensure_export, export_dir
-    from retrieval.embedding.sentence_transformer import SentenceTransformerEmbedder
+    from newsbot.retrieval.embedding.onnx_folder import ensure_export, export_dir
+    from newsbot.retrieval.embedding.sentence_transformer import SentenceTransformerEmbedder
 
     folder = export_dir(cache, MODEL)
     if not (folder / "model.onnx").is_file():
@@ -71,7 +71,7 @@ def token_table(texts: Sequence[str], cache: Path, log=print) -> TokenTable:
 
 
 def _embed_all(texts: list[str], export: Path, folder: Path, log) -> None:
-    from retrieval.embedding.onnx_embedder import OnnxEmbedder
+    from newsbot.retrieval.embedding.onnx_embedder import OnnxEmbedder
 
     embedder = OnnxEmbedder(export, threads=os.cpu_count() or 1, batch_size=16)
     parts: list[QuantisedTokens] = []

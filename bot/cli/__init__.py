@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.ask import ask
-from bot.cli.chat import chat
-from bot.cli.corpus import add, index, remove, sources
-from bot.cli.discord import discord
-from bot.cli.evaluate import evaluate
-from bot.cli.feeds import feeds, update
-from bot.cli.init import init
-from bot.cli.serve import serve
-from bot.terminal import colour_option
+from newsbot.bot.cli.ask import ask
+from newsbot.bot.cli.chat import chat
+from newsbot.bot.cli.corpus import add, index, remove, sources
+from newsbot.bot.cli.discord import discord
+from newsbot.bot.cli.evaluate import evaluate
+from newsbot.bot.cli.feeds import feeds, update
+from newsbot.bot.cli.init import init
+from newsbot.bot.cli.serve import serve
+from newsbot.bot.terminal import colour_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog="""\b
@@ -33,7 +33,7 @@ Examples:
 @colour_option
 def main() -> None:
     """newsbot: ask questions about a collection of news articles, get cited passages."""
-    from retrieval import configure_threads
+    from newsbot.retrieval import configure_threads
 
     configure_threads()
 

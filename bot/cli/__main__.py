@@ -1,5 +1,5 @@
-"""`python -m bot.cli`: the `newsbot` command without its installed script."""
+"""`python -m newsbot.bot.cli`: the `newsbot` command without its installed script."""
 
-from bot.cli import main
+from newsbot.bot.cli import main
 
 main()

@@ -6,14 +6,14 @@ import sys
 
 import click
 
-from bot.cli.common import (
+from newsbot.bot.cli.common import (
     config_option,
     emphasis,
     ensure_index,
     friendly_errors,
     library_for,
 )
-from bot.terminal import colour_option
+from newsbot.bot.terminal import colour_option
 
 
 @click.command(epilog="""\b
@@ -44,9 +44,9 @@ Examples:
 def ask(words, batch, conversations, as_json, top_k, since, config_path):
     """Answer QUESTION from the articles, citing the passages. Quotes are optional: the words
     of an unquoted question are joined with spaces (newsbot ask who summoned the ambassador)."""
-    from bot.cli.text import render_answer
-    from bot.records import answer_record, to_json_line
-    from retrieval import clean_question
+    from newsbot.bot.cli.text import render_answer
+    from newsbot.bot.records import answer_record, to_json_line
+    from newsbot.retrieval import clean_question
 
     question = " ".join(words) if words else None
     if sum(given is not None for given in (question, batch, conversations)) != 1:
@@ -74,7 +74,7 @@ def _since(value: str | None):
         return None
     import datetime as dt
 
-    from retrieval import since_window
+    from newsbot.retrieval import since_window
 
     try:
         return since_window(value, dt.date.today())
@@ -85,10 +85,10 @@ def _since(value: str | None):
 def _ask_batch(library, stream, as_json: bool, top_k: int | None, since=None) -> None:
     """One answer per non-blank line, in order; a line that is not UTF-8 or not a question
     gets an error in its place and the rest are answered; exit 1 at the end if any failed."""
-    from bot.cli.text import render_answer
-    from bot.records import answer_record, echoed, error_record, to_json_line
-    from bot.scripted import LineNotUTF8, decode_line
-    from retrieval import QuestionError
+    from newsbot.bot.cli.text import render_answer
+    from newsbot.bot.records import answer_record, echoed, error_record, to_json_line
+    from newsbot.bot.scripted import LineNotUTF8, decode_line
+    from newsbot.retrieval import QuestionError
 
     failures = 0
     for number, raw in enumerate(stream, start=1):
@@ -109,8 +109,8 @@ def _ask_batch(library, stream, as_json: bool, top_k: int | None, since=None) ->
 
 def _ask_conversations(library, stream, as_json: bool, top_k: int | None) -> None:
     """One line out per turn (or per unreadable line), in order; exit 1 at the end if any failed."""
-    from bot.records import to_json_line
-    from bot.scripted import failed, render_event, run_scripts
+    from newsbot.bot.records import to_json_line
+    from newsbot.bot.scripted import failed, render_event, run_scripts
 
     failures = 0
     for event in run_scripts(library, stream, top_k):

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import (
+from newsbot.bot.cli.common import (
     config_option,
     emphasis,
     ensure_index,
     friendly_errors,
     library_for,
 )
-from bot.scripted import Asks
-from bot.terminal import colour_option
-from retrieval import Answer, Conversation, QuestionError
+from newsbot.bot.scripted import Asks
+from newsbot.bot.terminal import colour_option
+from newsbot.retrieval import Answer, Conversation, QuestionError
 
 HISTORY_LENGTH = 1000
 GREETING = "Ask about the articles; follow-ups continue the conversation.\nType help for commands, Ctrl-D to leave."
@@ -76,7 +76,7 @@ class ChatSession:
         (`Ctrl-D to leav|e.`). An "Error: ..." stays one line, as everywhere in newsbot."""
         if text.startswith("Error:"):
             return text
-        from bot.cli.text import terminal_width
+        from newsbot.bot.cli.text import terminal_width
 
         width = self.width or terminal_width()
         return "\n".join(_fill_line(line, width) for line in text.splitlines())
@@ -199,7 +199,7 @@ Examples:
 @friendly_errors
 def chat(top_k, config_path):
     """Ask question after question at a prompt; follow-ups are read in the light of earlier ones."""
-    from bot.cli.text import render_turn
+    from newsbot.bot.cli.text import render_turn
 
     library = library_for(config_path)
     ensure_index(library)

@@ -1,6 +1,6 @@
 """What every `newsbot` command shares: the --config option, one-line errors, the library.
 
-Kept free of heavy imports at module level, like `bot.cli`: each command imports what it
+Kept free of heavy imports at module level, like `newsbot.bot.cli`: each command imports what it
 needs when it runs.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from bot.config import ConfigError, load_config
-from bot.terminal import colour_wanted
+from newsbot.bot.config import ConfigError, load_config
+from newsbot.bot.terminal import colour_wanted
 
 config_option = click.option(
     "--config",
@@ -30,15 +30,15 @@ def friendly_errors(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from corpus.errors import CorpusError
-        from retrieval import RetrievalError
+        from newsbot.corpus.errors import CorpusError
+        from newsbot.retrieval import RetrievalError
 
         try:
             return command(*args, **kwargs)
         except (ConfigError, CorpusError, RetrievalError) as exc:
             raise click.ClickException(str(exc)) from None
         except OSError as exc:  # disk full, index folder misplaced or not writable
-            from bot.cli.errors import os_error_message
+            from newsbot.bot.cli.errors import os_error_message
 
             raise click.ClickException(os_error_message(exc, _index_dir_of(kwargs.get("config_path")))) from None
         except KeyboardInterrupt:
@@ -57,7 +57,7 @@ def _index_dir_of(config_path: Path | None) -> Path | None:
 
 
 def library_for(config_path: Path | None):
-    from bot.app import open_library
+    from newsbot.bot.app import open_library
 
     return open_library(load_config(config_path))
 
@@ -81,7 +81,7 @@ def folders(paths: Iterable[Path]) -> str:
 
 
 def rebuild(library, full: bool, load: bool = True):
-    from bot.terminal import embedding_progress
+    from newsbot.bot.terminal import embedding_progress
 
     with embedding_progress() as progress:
         report = library.rebuild(full=full, progress=progress, load=load)

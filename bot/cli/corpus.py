@@ -1,7 +1,7 @@
 """The admin's commands: build the index, add and remove articles, list what is indexed.
 
 Each change to the corpus and the index is all or nothing: files written or removed by
-`add` and `remove` are put back if the index update fails (`corpus.edits`).
+`add` and `remove` are put back if the index update fails (`newsbot.corpus.edits`).
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import (
+from newsbot.bot.cli.common import (
     config_option,
     ensure_index,
     friendly_errors,
     library_for,
     rebuild,
 )
-from bot.config import load_config
+from newsbot.bot.config import load_config
 
 
 @click.command(epilog="""\b
@@ -42,9 +42,9 @@ def index(full, ray_address, config_path):
 
 
 def _library_on_ray(config_path: Path | None, address: str):
-    from bot.app import open_library
-    from bot.config import load_config
-    from retrieval import import_ray
+    from newsbot.bot.app import open_library
+    from newsbot.bot.config import load_config
+    from newsbot.retrieval import import_ray
 
     import_ray(address)  # before the model is read: a missing Ray is said at once
     return open_library(load_config(config_path), ray_address=address)
@@ -62,8 +62,8 @@ Examples:
 @friendly_errors
 def add(sources, replace, config_path):
     """Add article files, folders of them or web pages (http:// or https:// URLs) and update the index."""
-    from corpus.edits import corpus_edit
-    from corpus.importing import plan_import
+    from newsbot.corpus.edits import corpus_edit
+    from newsbot.corpus.importing import plan_import
 
     config = load_config(config_path)
     library = library_for(config_path)
@@ -71,8 +71,8 @@ def add(sources, replace, config_path):
     paths = [Path(source) for source in sources if not _is_web_address(source)]
     placements = plan_import(paths, library.corpus_dirs, library.rules, replace) if paths else []
     if urls:
-        from corpus.web.adding import plan_web_import
-        from corpus.web.fetching import Fetcher
+        from newsbot.corpus.web.adding import plan_web_import
+        from newsbot.corpus.web.fetching import Fetcher
 
         fetcher = Fetcher(config.feeds.fetch_policy())
         placements += plan_web_import(urls, library.corpus_dirs, fetcher, library.rules, replace)
@@ -101,8 +101,8 @@ Examples:
 def remove(articles, config_path):
     """Take ARTICLES out of the corpus and the index: file names, as `newsbot sources` lists
     them, or paths of files in the corpus folders (newsbot remove corpus/articles/story.txt)."""
-    from corpus.edits import corpus_edit
-    from corpus.removing import files_to_remove
+    from newsbot.corpus.edits import corpus_edit
+    from newsbot.corpus.removing import files_to_remove
 
     library = library_for(config_path)
     doomed = files_to_remove(articles, library.corpus_dirs)
@@ -121,7 +121,7 @@ def remove(articles, config_path):
 @friendly_errors
 def sources(as_json, config_path):
     """List the indexed articles: file, title, paragraphs, date."""
-    from bot.records import source_record, to_json_line
+    from newsbot.bot.records import source_record, to_json_line
 
     library = library_for(config_path)
     ensure_index(library)

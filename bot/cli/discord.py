@@ -1,4 +1,4 @@
-"""`newsbot discord`: run the Discord bot (its code is `bot.discord`)."""
+"""`newsbot discord`: run the Discord bot (its code is `newsbot.bot.discord`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from bot.cli.common import config_option, friendly_errors
-from bot.config import load_config
+from newsbot.bot.cli.common import config_option, friendly_errors
+from newsbot.bot.config import load_config
 
 
 @click.command(epilog="""\b
@@ -20,8 +20,8 @@ Examples:
 @friendly_errors
 def discord(sync, config_path):
     """Run the Discord bot (token from the DISCORD_TOKEN environment variable)."""
-    from bot.config import ConfigError
-    from bot.discord.run import CONFIG_ERROR, fail, run_discord
+    from newsbot.bot.config import ConfigError
+    from newsbot.bot.discord.run import CONFIG_ERROR, fail, run_discord
 
     try:
         config = load_config(config_path)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import config_option, ensure_index, friendly_errors, rebuild
-from bot.config import Config, load_config
+from newsbot.bot.cli.common import config_option, ensure_index, friendly_errors, rebuild
+from newsbot.bot.config import Config, load_config
 
 
 def run_evaluation(
@@ -21,8 +21,8 @@ def run_evaluation(
 ) -> dict:
     """Print the figures (all questions; first turns and follow-ups for conversations) and
     return the figures over all questions."""
-    from bot.app import open_library
-    from retrieval import MRR_DEPTH, evaluate, load_questions
+    from newsbot.bot.app import open_library
+    from newsbot.retrieval import MRR_DEPTH, evaluate, load_questions
 
     if corpus:
         config = config_for_corpus(config, corpus)

@@ -2,7 +2,7 @@
 
 The followed feeds live in the file `feeds.file` names (config.toml; beside it by default,
 not in the index folder, which is safe to delete). `update` fetches every feed's new entries
-(`corpus.web.updating`), then writes them and updates the index in one step, all or nothing
+(`newsbot.corpus.web.updating`), then writes them and updates the index in one step, all or nothing
 as `add` does. A feed or page that fails is named on stderr and the others go on; the exit
 status is 1 when anything failed, so a cron job notices.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import config_option, friendly_errors, rebuild
-from bot.config import load_config
+from newsbot.bot.cli.common import config_option, friendly_errors, rebuild
+from newsbot.bot.config import load_config
 
 
 @click.group(epilog="""\b
@@ -33,8 +33,8 @@ def feeds() -> None:
 @friendly_errors
 def feeds_add(urls, config_path):
     """Follow the feeds at URLS (each is read once now, to check it is a feed)."""
-    from corpus.web.feeds import follow
-    from corpus.web.fetching import Fetcher
+    from newsbot.corpus.web.feeds import follow
+    from newsbot.corpus.web.fetching import Fetcher
 
     settings = load_config(config_path).feeds
     checked = follow(settings.file, list(urls), Fetcher(settings.fetch_policy()))
@@ -50,7 +50,7 @@ def feeds_add(urls, config_path):
 @friendly_errors
 def feeds_list(config_path):
     """List the followed feeds: address, title, when added, entries fetched so far."""
-    from corpus.web.feeds import FeedRegistry
+    from newsbot.corpus.web.feeds import FeedRegistry
 
     settings = load_config(config_path).feeds
     followed = FeedRegistry.load(settings.file).feeds
@@ -67,7 +67,7 @@ def feeds_list(config_path):
 @friendly_errors
 def feeds_remove(urls, config_path):
     """Stop following the feeds at URLS; their articles stay (`newsbot remove` takes one out)."""
-    from corpus.web.feeds import FeedRegistry
+    from newsbot.corpus.web.feeds import FeedRegistry
 
     settings = load_config(config_path).feeds
     with FeedRegistry.editing(settings.file) as registry:
@@ -84,9 +84,9 @@ Examples:
 @friendly_errors
 def update(config_path):
     """Fetch the followed feeds' new articles into the corpus and update the index."""
-    from bot.app import open_library
-    from corpus.web.feeds import FeedRegistry
-    from corpus.web.updating import collect_updates, store_updates
+    from newsbot.bot.app import open_library
+    from newsbot.corpus.web.feeds import FeedRegistry
+    from newsbot.corpus.web.updating import collect_updates, store_updates
 
     config = load_config(config_path)
     registry = FeedRegistry.load(config.feeds.file)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import friendly_errors
-from bot.config import ConfigError
+from newsbot.bot.cli.common import friendly_errors
+from newsbot.bot.config import ConfigError
 
 CONFIG_NAME = "config.toml"
 # where the template's [corpus] dirs points, so `init --examples` then `ask` just works
@@ -33,12 +33,12 @@ class InitReport:
 
 def config_template() -> str:
     """The commented config.toml that `init` writes (the repository's config.toml, shipped)."""
-    return files("bot").joinpath("config_template.toml").read_text(encoding="utf-8")
+    return files("newsbot.bot").joinpath("config_template.toml").read_text(encoding="utf-8")
 
 
 def example_articles() -> list[Traversable]:
     """The example articles shipped in the package, in name order."""
-    folder = files("corpus").joinpath("example-articles")
+    folder = files("newsbot.corpus").joinpath("example-articles")
     return sorted((item for item in folder.iterdir() if item.name.endswith(".txt")), key=lambda item: item.name)
 
 

@@ -1,4 +1,4 @@
-"""`newsbot serve`: the HTTP API and the web chat page (`bot.serve`), run by uvicorn."""
+"""`newsbot serve`: the HTTP API and the web chat page (`newsbot.bot.serve`), run by uvicorn."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import os
 
 import click
 
-from bot.cli.common import config_option, friendly_errors
-from bot.config import ServeSettings, load_config
+from newsbot.bot.cli.common import config_option, friendly_errors
+from newsbot.bot.config import ServeSettings, load_config
 
 API_TOKEN_ENV = "NEWSBOT_API_TOKEN"
 ADMIN_TOKEN_ENV = "NEWSBOT_ADMIN_TOKEN"
@@ -27,9 +27,9 @@ def serve(host, port, config_path):
     """Serve the chat page and the HTTP API (questions, conversations, sources, admin)."""
     import uvicorn
 
-    from bot.app import open_library
-    from bot.serve.api import make_app
-    from bot.serve.guards import is_loopback
+    from newsbot.bot.app import open_library
+    from newsbot.bot.serve.api import make_app
+    from newsbot.bot.serve.guards import is_loopback
 
     config = load_config(config_path)
     settings = serving_settings(config.serve, host, port)

@@ -1,5 +1,5 @@
 """Plain text for the terminal: functions of an `Answer`, nothing else (the JSON records the
-CLI and the HTTP API print are `bot.records`)."""
+CLI and the HTTP API print are `newsbot.bot.records`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.records import searched_text
-from corpus.model import Paragraph
-from retrieval import Answer, Hit
+from newsbot.bot.records import searched_text
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval import Answer, Hit
 
 if TYPE_CHECKING:
     pass

@@ -1,10 +1,10 @@
-"""The Discord face: the bot and its lifecycle (`bot.discord.run` starts it as a process).
+"""The Discord face: the bot and its lifecycle (`newsbot.bot.discord.run` starts it as a process).
 
 The bot holds no search logic: every question goes to the same `Library.ask` the CLI uses,
 run in a worker thread so the gateway heartbeat never waits for the model, in the
-conversation `bot.discord.conversations` picks for it (the asker's own in that channel, or
+conversation `newsbot.bot.discord.conversations` picks for it (the asker's own in that channel, or
 the one a replied-to answer ended), and every reply is built by the pure functions of
-`bot.discord.text.answers`.
+`newsbot.bot.discord.text.answers`.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import re
 import discord
 from discord.ext import commands
 
-from bot.config import DiscordSettings, FeedSettings
-from bot.discord.commands import MessageReply, NewsCog, NewsTree, Reply
-from bot.discord.conversations import Conversations
-from bot.discord.input import (
+from newsbot.bot.config import DiscordSettings, FeedSettings
+from newsbot.bot.discord.commands import MessageReply, NewsCog, NewsTree, Reply
+from newsbot.bot.discord.conversations import Conversations
+from newsbot.bot.discord.input import (
     HELP_COMMAND,
     NEW_COMMAND,
     SYNC_COMMAND,
@@ -28,9 +28,9 @@ from bot.discord.input import (
     is_command,
     plain_question,
 )
-from bot.discord.reindex import Reindexing
-from bot.discord.text.answers import answer_pages
-from bot.discord.text.status import (
+from newsbot.bot.discord.reindex import Reindexing
+from newsbot.bot.discord.text.answers import answer_pages
+from newsbot.bot.discord.text.status import (
     AFRESH_TEXT,
     NO_WORDS_TEXT,
     SYNC_REFUSED_TEXT,
@@ -40,8 +40,8 @@ from bot.discord.text.status import (
     problem_text,
     synced_text,
 )
-from bot.discord.views import PagerView
-from retrieval import (
+from newsbot.bot.discord.views import PagerView
+from newsbot.retrieval import (
     Answer,
     Conversation,
     Library,
@@ -104,7 +104,7 @@ class NewsBot(commands.Bot):
         await asyncio.to_thread(_warm_up, self.library)
         await self.add_cog(NewsCog(self))
         if self.feed_settings is not None:
-            from bot.discord.feeds import FeedFollowing, FeedsCog
+            from newsbot.bot.discord.feeds import FeedFollowing, FeedsCog
 
             await self.add_cog(FeedsCog(self, FeedFollowing(self.feed_settings, self.reindexing)))
         if self.sync_on_start:

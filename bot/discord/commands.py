@@ -1,6 +1,6 @@
 """The slash commands and the two ways of replying (to an interaction, to a message).
 
-Callbacks are a line or two: the work lives in `NewsBot`, the text in `bot.discord.text.answers`.
+Callbacks are a line or two: the work lives in `NewsBot`, the text in `newsbot.bot.discord.text.answers`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.text.answers import sources_pages
-from bot.discord.text.status import UNEXPECTED_TEXT, problem_text
-from bot.discord.views import PagerView
-from retrieval import Library, RetrievalError
+from newsbot.bot.discord.text.answers import sources_pages
+from newsbot.bot.discord.text.status import UNEXPECTED_TEXT, problem_text
+from newsbot.bot.discord.views import PagerView
+from newsbot.retrieval import Library, RetrievalError
 
 log = logging.getLogger("newsbot.discord")
 
@@ -97,7 +97,7 @@ class NewsTree(app_commands.CommandTree):
 
 
 class Host(Protocol):
-    """What the slash commands need of the bot (`bot.discord.app.NewsBot` is one)."""
+    """What the slash commands need of the bot (`newsbot.bot.discord.app.NewsBot` is one)."""
 
     library: Library
 

@@ -15,8 +15,8 @@ conversation of their own (a `Conversation` is a frozen value, so nothing is sha
 
 from __future__ import annotations
 
-from bot.recent import Clock, Recent
-from retrieval import Conversation
+from newsbot.bot.recent import Clock, Recent
+from newsbot.retrieval import Conversation
 
 CONVERSATION_MINUTES = 10
 MAX_CONVERSATIONS = 1000

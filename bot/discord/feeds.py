@@ -6,7 +6,7 @@ writing and rebuilding run in a worker thread, questions are answered from the o
 meanwhile, and the new one is swapped in when it is ready, with no restart. An update and a
 `/reindex` never run at once: they share `Reindexing.started_by`. The commands are gated like
 `/reindex` (the owner, or members with `discord.reindex_role`). The work itself is the CLI's
-(`corpus.web.updating`); this module only schedules it and says how it went.
+(`newsbot.corpus.web.updating`); this module only schedules it and says how it went.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.config import FeedSettings
-from bot.discord.reindex import Reindexing
-from bot.discord.text.feeds import (
+from newsbot.bot.config import FeedSettings
+from newsbot.bot.discord.reindex import Reindexing
+from newsbot.bot.discord.text.feeds import (
     FEEDS_BUSY_TEXT,
     feed_list_text,
     feeds_refused_text,
@@ -28,9 +28,9 @@ from bot.discord.text.feeds import (
     unfollowed_text,
     update_done_text,
 )
-from bot.discord.text.safe import MESSAGE_LIMIT, cut_at_word, safe_text
-from corpus.errors import CorpusError
-from retrieval import RetrievalError
+from newsbot.bot.discord.text.safe import MESSAGE_LIMIT, cut_at_word, safe_text
+from newsbot.corpus.errors import CorpusError
+from newsbot.retrieval import RetrievalError
 
 log = logging.getLogger("newsbot.discord")
 
@@ -58,8 +58,8 @@ class FeedFollowing:
             self.reindexing.started_by = None
 
     def _update(self):
-        from corpus.web.feeds import FeedRegistry
-        from corpus.web.updating import collect_updates, store_updates
+        from newsbot.corpus.web.feeds import FeedRegistry
+        from newsbot.corpus.web.updating import collect_updates, store_updates
 
         library = self.reindexing.library
         registry = FeedRegistry.load(self.settings.file)
@@ -73,8 +73,8 @@ class FeedFollowing:
             return await asyncio.to_thread(self._follow, url)
 
     def _follow(self, url: str):
-        from corpus.web.feeds import follow
-        from corpus.web.fetching import Fetcher
+        from newsbot.corpus.web.feeds import follow
+        from newsbot.corpus.web.fetching import Fetcher
 
         (followed,) = follow(self.settings.file, [url], Fetcher(self.settings.fetch_policy()))
         return followed
@@ -85,13 +85,13 @@ class FeedFollowing:
             return await asyncio.to_thread(self._unfollow, url)
 
     def _unfollow(self, url: str) -> str:
-        from corpus.web.feeds import FeedRegistry
+        from newsbot.corpus.web.feeds import FeedRegistry
 
         with FeedRegistry.editing(self.settings.file) as registry:
             return registry.remove(url).url
 
     async def followed(self):
-        from corpus.web.feeds import FeedRegistry
+        from newsbot.corpus.web.feeds import FeedRegistry
 
         return (await asyncio.to_thread(FeedRegistry.load, self.settings.file)).feeds
 

@@ -15,7 +15,7 @@ from typing import TextIO
 
 import discord
 
-from bot.terminal import colour_wanted
+from newsbot.bot.terminal import colour_wanted
 
 PLAIN_FORMAT = "[{asctime}] [{levelname:<8}] {name}: {message}"  # discord.py's, without colour
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"

@@ -9,16 +9,16 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.discord.commands import InteractionReply
-from bot.discord.text.status import (
+from newsbot.bot.discord.commands import InteractionReply
+from newsbot.bot.discord.text.status import (
     problem_text,
     progress_text,
     rebuild_busy_text,
     rebuild_done_text,
     reindex_refused_text,
 )
-from corpus.errors import CorpusError
-from retrieval import BuildReport, Library, RetrievalError
+from newsbot.corpus.errors import CorpusError
+from newsbot.retrieval import BuildReport, Library, RetrievalError
 
 log = logging.getLogger("newsbot.discord")
 

@@ -20,12 +20,12 @@ import sys
 import aiohttp
 import discord
 
-from bot.app import open_library
-from bot.config import Config
-from bot.discord.app import TOKEN_ENV, NewsBot
-from bot.discord.log_lines import setup_logging
-from corpus.errors import CorpusError
-from retrieval import RetrievalError
+from newsbot.bot.app import open_library
+from newsbot.bot.config import Config
+from newsbot.bot.discord.app import TOKEN_ENV, NewsBot
+from newsbot.bot.discord.log_lines import setup_logging
+from newsbot.corpus.errors import CorpusError
+from newsbot.retrieval import RetrievalError
 
 log = logging.getLogger("newsbot.discord")
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.discord.text.status import NOT_YOUR_PAGES_TEXT
+from newsbot.bot.discord.text.status import NOT_YOUR_PAGES_TEXT
 
 log = logging.getLogger(__name__)
 

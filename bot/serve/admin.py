@@ -1,7 +1,7 @@
 """Routes that change the corpus or the index: add, remove, reindex, feeds update.
 
 Each needs `admin_token` (config.toml `[serve] admin_token` or $NEWSBOT_ADMIN_TOKEN); with
-none set they are off. Each is all or nothing, as its command is (`corpus.edits`), runs on
+none set they are off. Each is all or nothing, as its command is (`newsbot.corpus.edits`), runs on
 a worker thread, and one runs at a time; the new generation is swapped in here at once, and
 other `serve` processes on the same index pick it up within seconds.
 """
@@ -15,12 +15,12 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 
-from bot.serve import schemas
-from bot.serve.errors import ApiError
-from bot.serve.guards import bearer, token_matches
-from bot.serve.state import ServeState
-from corpus.errors import CorpusError
-from retrieval import RetrievalError
+from newsbot.bot.serve import schemas
+from newsbot.bot.serve.errors import ApiError
+from newsbot.bot.serve.guards import bearer, token_matches
+from newsbot.bot.serve.state import ServeState
+from newsbot.corpus.errors import CorpusError
+from newsbot.retrieval import RetrievalError
 
 
 def admin_routes(state: ServeState, limited: Callable) -> APIRouter:
@@ -67,7 +67,7 @@ def admin_routes(state: ServeState, limited: Callable) -> APIRouter:
         return await changing(lambda: _add(body))
 
     def _add(body: schemas.AddRequest) -> schemas.ChangeReport:
-        from corpus.edits import corpus_edit
+        from newsbot.corpus.edits import corpus_edit
 
         with tempfile.TemporaryDirectory() as folder:
             placements = _placements(body, Path(folder))
@@ -79,12 +79,12 @@ def admin_routes(state: ServeState, limited: Callable) -> APIRouter:
 
     def _placements(body: schemas.AddRequest, folder: Path) -> list:
         if body.url is not None:
-            from corpus.web.adding import plan_web_import
-            from corpus.web.fetching import Fetcher
+            from newsbot.corpus.web.adding import plan_web_import
+            from newsbot.corpus.web.fetching import Fetcher
 
             fetcher = Fetcher(state.feeds.fetch_policy())
             return plan_web_import([body.url], library.corpus_dirs, fetcher, library.rules, body.replace)
-        from corpus.importing import plan_import
+        from newsbot.corpus.importing import plan_import
 
         name = Path(body.name or "").name
         if not name or name != body.name:
@@ -99,8 +99,8 @@ def admin_routes(state: ServeState, limited: Callable) -> APIRouter:
         return await changing(lambda: _remove(article))
 
     def _remove(article: str) -> schemas.ChangeReport:
-        from corpus.edits import corpus_edit
-        from corpus.removing import files_to_remove
+        from newsbot.corpus.edits import corpus_edit
+        from newsbot.corpus.removing import files_to_remove
 
         doomed = files_to_remove([article], library.corpus_dirs)
         with corpus_edit() as edit:  # put back if the index update fails
@@ -114,8 +114,8 @@ def admin_routes(state: ServeState, limited: Callable) -> APIRouter:
         return await changing(_update_feeds)
 
     def _update_feeds() -> schemas.ChangeReport:
-        from corpus.web.feeds import FeedRegistry
-        from corpus.web.updating import collect_updates, store_updates
+        from newsbot.corpus.web.feeds import FeedRegistry
+        from newsbot.corpus.web.updating import collect_updates, store_updates
 
         feeds = state.feeds
         registry = FeedRegistry.load(feeds.file)

@@ -6,7 +6,7 @@ drift from what the server accepts; `fastapi-offline` serves the /docs page's sc
 package instead of a CDN, since a newsroom intranet may have no internet.
 
 Open on 127.0.0.1; bound anywhere else, every route but health needs `api_token`. Admin
-routes (`bot.serve.admin`) always need `admin_token`.
+routes (`newsbot.bot.serve.admin`) always need `admin_token`.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from bot.config import FeedSettings, ServeSettings
-from bot.records import answer_record, source_record
-from bot.serve import schemas
-from bot.serve.errors import ApiError, install_handlers
-from bot.serve.guards import BodyLimit, JsonByDefault, bearer, token_matches
-from bot.serve.state import ServeState
-from retrieval import IndexMissing, Library, QuestionError, RetrievalError
+from newsbot.bot.config import FeedSettings, ServeSettings
+from newsbot.bot.records import answer_record, source_record
+from newsbot.bot.serve import schemas
+from newsbot.bot.serve.errors import ApiError, install_handlers
+from newsbot.bot.serve.guards import BodyLimit, JsonByDefault, bearer, token_matches
+from newsbot.bot.serve.state import ServeState
+from newsbot.retrieval import IndexMissing, Library, QuestionError, RetrievalError
 
 MAX_SCRIPT_TURNS = 100  # turns in one /v1/conversations request: each is a search
 PAGE_POLICY = (  # the chat page runs only its own script and talks only to this server
@@ -108,7 +108,7 @@ def make_app(library: Library, settings: ServeSettings, feeds: FeedSettings) -> 
         `{"id", "turns"}` a line in, one event a line out (application/x-ndjson)."""
         from io import BytesIO
 
-        from bot.scripted import run_scripts
+        from newsbot.bot.scripted import run_scripts
 
         raw = await request.body()
         turns = sum(len(json.loads(line).get("turns", [])) for line in raw.splitlines() if _is_object(line))
@@ -134,7 +134,7 @@ def make_app(library: Library, settings: ServeSettings, feeds: FeedSettings) -> 
         return {"generation": loaded.path.name, "articles": len(manifest.articles),
                 "passages": manifest.passages, "model": manifest.model}
 
-    from bot.serve.admin import admin_routes
+    from newsbot.bot.serve.admin import admin_routes
 
     app.include_router(admin_routes(state, limited))
     _add_page(app)
@@ -159,7 +159,7 @@ def _window(since: str | None):
         return None
     import datetime as dt
 
-    from retrieval import since_window
+    from newsbot.retrieval import since_window
 
     try:
         return since_window(since, dt.date.today())
@@ -176,7 +176,7 @@ def _is_object(line: bytes) -> bool:
 
 def _add_page(app: FastAPI) -> None:
     """The chat page at /, its script and style under /page: static files, no build step."""
-    folder = resources.files("bot.serve") / "page"
+    folder = resources.files("newsbot.bot.serve") / "page"
     page = (folder / "index.html").read_text(encoding="utf-8")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

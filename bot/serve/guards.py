@@ -120,7 +120,7 @@ class JsonByDefault:
 
 
 async def _too_large(send, max_bytes: int) -> None:
-    from bot.serve.errors import json_line
+    from newsbot.bot.serve.errors import json_line
 
     body = json_line(f"the request is over {max_bytes} bytes: send a shorter question")
     await send({

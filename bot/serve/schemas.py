@@ -1,7 +1,7 @@
 """The API's request and response shapes, as pydantic models: FastAPI checks requests
 against them and writes the OpenAPI description (`/openapi.json`) from them.
 
-A passage has exactly the keys `ask --json` gives one (`bot.cli.text.answer_record`), a
+A passage has exactly the keys `ask --json` gives one (`newsbot.bot.cli.text.answer_record`), a
 contract other tools read: keys are only ever added.
 """
 

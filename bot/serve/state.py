@@ -16,11 +16,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from bot.config import FeedSettings, ServeSettings
-from bot.recent import Recent
-from bot.serve.errors import ApiError
-from bot.serve.guards import RateLimiter
-from retrieval import Conversation, Library
+from newsbot.bot.config import FeedSettings, ServeSettings
+from newsbot.bot.recent import Recent
+from newsbot.bot.serve.errors import ApiError
+from newsbot.bot.serve.guards import RateLimiter
+from newsbot.retrieval import Conversation, Library
 
 log = logging.getLogger("newsbot.serve")
 

@@ -1,6 +1,6 @@
 """Planning `newsbot add URL`: each page fetched and checked before anything is written.
 
-The same promise as adding files (`corpus.importing.plan_import`): every address is fetched
+The same promise as adding files (`newsbot.corpus.importing.plan_import`): every address is fetched
 and its article checked first, and one failure refuses the whole `add`, naming the address,
 with nothing changed. A page keeps its stable name (`pages.stored_name`), so adding an
 address again finds its earlier copy: the same bytes are "unchanged"; a page that changed
@@ -18,11 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.errors import CorpusError
-from corpus.importing import corpus_files
-from corpus.web.fetching import Fetcher
-from corpus.web.pages import WebArticle, fetch_article, stored_name
-from corpus.web.updating import KnownArticles
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.importing import corpus_files
+from newsbot.corpus.web.fetching import Fetcher
+from newsbot.corpus.web.pages import WebArticle, fetch_article, stored_name
+from newsbot.corpus.web.updating import KnownArticles
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _stored_title_and_date(path: Path | None) -> tuple[str | None, str | None]:
     """The title and date the stored copy of a page carries (a feed's, maybe), if any."""
     if path is None:
         return None, None
-    from corpus.markdown_text import read_markdown
+    from newsbot.corpus.markdown_text import read_markdown
 
     try:
         stored = read_markdown(path.read_text(encoding="utf-8-sig"))

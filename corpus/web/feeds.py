@@ -28,9 +28,9 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from corpus.errors import CorpusError
-from corpus.web.fetching import Fetched, Fetcher, FetchError, checked_url
-from corpus.web.pages import normalised_url
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.web.fetching import Fetched, Fetcher, FetchError, checked_url
+from newsbot.corpus.web.pages import normalised_url
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 REGISTRY_VERSION = 1

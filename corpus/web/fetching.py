@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from corpus.errors import CorpusError
-from corpus.web.addresses import LocalAddressRefused, guarded_pool_manager, private_address
-from corpus.web.fetch_reasons import network_reason, status_reason
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.web.addresses import LocalAddressRefused, guarded_pool_manager, private_address
+from newsbot.corpus.web.fetch_reasons import network_reason, status_reason
 
 ROBOTS_AGENT = "newsbot"  # the token robots.txt rules are matched against
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -46,7 +46,7 @@ class FetchError(CorpusError):
 
 
 class AddressRefused(FetchError):
-    """The connection reached a private or local address (`corpus.web.addresses`)."""
+    """The connection reached a private or local address (`newsbot.corpus.web.addresses`)."""
 
 
 class Unreachable(FetchError):

@@ -1,7 +1,7 @@
 """A web page as a corpus article: extracted by trafilatura, stored as Markdown.
 
 The stored file is Markdown with YAML front matter (`title`, `date`, `source_url`), the
-format `corpus.markdown_text` already reads title and date from; trafilatura's Markdown
+format `newsbot.corpus.markdown_text` already reads title and date from; trafilatura's Markdown
 output keeps paragraphs apart and escapes what would otherwise read as markup. The file's
 bytes depend only on the page, never on when it was fetched, so fetching an unchanged page
 again gives the same bytes and `add` can call it unchanged.
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from corpus.errors import CorpusError
-from corpus.web.fetching import Fetched, Fetcher, FetchError
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.web.fetching import Fetched, Fetcher, FetchError
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.IGNORECASE)
@@ -134,7 +134,7 @@ def _front_matter(title: str | None, date: str | None, source_url: str) -> bytes
 
 
 def _check_readable(name: str, data: bytes, url: str, rules) -> None:
-    from corpus.loader import ArticleFile, read_article
+    from newsbot.corpus.loader import ArticleFile, read_article
 
     try:
         read_article(ArticleFile(name, Path(name), "", data), rules)

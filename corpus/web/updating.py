@@ -1,7 +1,7 @@
 """`newsbot update`'s corpus half: visit every followed feed, fetch its new entries' pages.
 
 `collect_updates` writes nothing. It returns the new articles (file name and bytes) for the
-caller to write through `corpus.edits.corpus_edit` and take into the index in the same step,
+caller to write through `newsbot.corpus.edits.corpus_edit` and take into the index in the same step,
 then the entry addresses to mark seen in the registry once that succeeded: the same
 all-or-nothing path `newsbot add` takes with files.
 
@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from corpus.errors import CorpusError
-from corpus.importing import corpus_files
-from corpus.web.feeds import FEED_ACCEPT, FeedEntry, FeedRegistry, FollowedFeed, parse_feed
-from corpus.web.fetching import Fetcher, FetchError, FetchPolicy, OutOfTime
-from corpus.web.pages import WebArticle, article_from_feed_content, content_key, fetch_article, normalised_url
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.importing import corpus_files
+from newsbot.corpus.web.feeds import FEED_ACCEPT, FeedEntry, FeedRegistry, FollowedFeed, parse_feed
+from newsbot.corpus.web.fetching import Fetcher, FetchError, FetchPolicy, OutOfTime
+from newsbot.corpus.web.pages import WebArticle, article_from_feed_content, content_key, fetch_article, normalised_url
 
 T = TypeVar("T")
 
@@ -66,7 +66,7 @@ class KnownArticles:
 
     @classmethod
     def from_corpus(cls, corpus_dirs: Sequence[Path]) -> KnownArticles:
-        from corpus.markdown_text import split_front_matter
+        from newsbot.corpus.markdown_text import split_front_matter
 
         known = cls()
         for name, paths in corpus_files(corpus_dirs).items():
@@ -203,7 +203,7 @@ def store_updates(report: UpdateReport, registry: FeedRegistry, corpus_dir: Path
     Then the registry remembers the entries dealt with, read again from its file first so
     that a feed added or removed meanwhile (`newsbot feeds` while the bot updates) is kept.
     Returns what `take_in` returned, or None when there was nothing new to take in."""
-    from corpus.edits import corpus_edit
+    from newsbot.corpus.edits import corpus_edit
 
     taken = None
     if report.articles:

@@ -18,8 +18,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from retrieval.embedding.embedder import Embedder
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.embedding.embedder import Embedder
+from newsbot.retrieval.errors import RetrievalError
 
 Warn = Callable[[str], None]
 
@@ -65,7 +65,7 @@ def choose(index_dir: Path, model: str, warn: Warn, ray_address: str | None = No
     full_model = _once(lambda: _full_model_with_export(index_dir, model, warn))
 
     def for_questions() -> Embedder:
-        from retrieval.embedding.onnx_folder import load_query_embedder
+        from newsbot.retrieval.embedding.onnx_folder import load_query_embedder
 
         fast = load_query_embedder(index_dir, model)
         if fast is not None:
@@ -74,8 +74,8 @@ def choose(index_dir: Path, model: str, warn: Warn, ray_address: str | None = No
         return building()
 
     def for_building() -> Embedder:
-        from retrieval.embedding.deferred import DeferredEmbedder
-        from retrieval.embedding.onnx_folder import has_export, load_build_embedder
+        from newsbot.retrieval.embedding.deferred import DeferredEmbedder
+        from newsbot.retrieval.embedding.onnx_folder import has_export, load_build_embedder
 
         if not has_export(index_dir, model):
             full = full_model()
@@ -84,8 +84,8 @@ def choose(index_dir: Path, model: str, warn: Warn, ray_address: str | None = No
         return DeferredEmbedder(model, lambda: load_build_embedder(index_dir, model))
 
     def on_ray() -> Embedder:
-        from retrieval.embedding.onnx_folder import has_export
-        from retrieval.embedding.ray_cluster import onnx_on_ray
+        from newsbot.retrieval.embedding.onnx_folder import has_export
+        from newsbot.retrieval.embedding.ray_cluster import onnx_on_ray
 
         if not has_export(index_dir, model):
             building()  # sentence-transformers makes the export the workers load
@@ -99,8 +99,8 @@ def choose(index_dir: Path, model: str, warn: Warn, ray_address: str | None = No
 
 def _full_model_with_export(index_dir: Path, model: str, warn: Warn) -> Embedder:
     """sentence-transformers, making the ONNX export beside the index while it is loaded."""
-    from retrieval.embedding.onnx_folder import ensure_export
-    from retrieval.embedding.sentence_transformer import SentenceTransformerEmbedder
+    from newsbot.retrieval.embedding.onnx_folder import ensure_export
+    from newsbot.retrieval.embedding.sentence_transformer import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder(model)
     warning = ensure_export(index_dir, model, embedder.path, embedder.max_seq_length)

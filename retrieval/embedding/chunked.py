@@ -1,6 +1,6 @@
 """Embedding many chunks of texts, and saying which text failed.
 
-A build hands its texts over in chunks of 32 (`retrieval.indexing.rows`). A local model takes
+A build hands its texts over in chunks of 32 (`newsbot.retrieval.indexing.rows`). A local model takes
 them one call at a time; a pool of workers (`ray_pool.RayEmbedder`) would then sit idle but
 one, so an embedder may offer `embed_chunks` of its own and keep several in flight. An
 embedder knows texts, not articles: a failure says which text (`TextFailed.index`), and the
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from retrieval.embedding.embedder import Embedder
+from newsbot.retrieval.embedding.embedder import Embedder
 
 
 class TextFailed(Exception):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from retrieval.embedding.embedder import TokenEmbedder, TokenVectors
+from newsbot.retrieval.embedding.embedder import TokenEmbedder, TokenVectors
 
 
 class DeferredEmbedder:

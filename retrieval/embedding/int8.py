@@ -1,7 +1,7 @@
 """Token vectors in int8, as the index keeps them and as Ray workers send them back: a quarter
 of float32's bytes, each row scaled so its largest component is +-127.
 
-Here, beside the model, rather than in `retrieval.index`: the embedding side (a Ray worker)
+Here, beside the model, rather than in `newsbot.retrieval.index`: the embedding side (a Ray worker)
 quantises before the index ever sees the vectors, and the index reads them back with the same pair.
 """
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.errors import RetrievalError
 
 HUB_TIMEOUT = 10.0  # seconds for the one question to the hub
 _CACHED_FILES = ("modules.json", "config.json")  # a sentence-transformers model has both

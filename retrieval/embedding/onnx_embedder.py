@@ -3,7 +3,7 @@
 Importing torch and sentence-transformers costs seconds and hundreds of megabytes before the
 first question can be answered, yet answering only needs the forward pass. This module needs
 nothing but onnxruntime, tokenizers and numpy (a test proves torch stays out), and reads the
-folder `retrieval.embedding.onnx_export` writes: `model.onnx`, `tokenizer.json` and a JSON manifest saying
+folder `newsbot.retrieval.embedding.onnx_export` writes: `model.onnx`, `tokenizer.json` and a JSON manifest saying
 how token vectors become the sentence vector the source model would give.
 """
 
@@ -16,14 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding.embedder import TokenVectors, normalise_rows
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.embedding.embedder import TokenVectors, normalise_rows
+from newsbot.retrieval.errors import RetrievalError
 
 MANIFEST_FILE = "onnx_model.json"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 FORMAT_VERSION = 1
-EXPORT_COMMAND = "python -m retrieval.embedding.onnx_export"
+EXPORT_COMMAND = "python -m newsbot.retrieval.embedding.onnx_export"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Write the ONNX export `OnnxEmbedder` reads, so that answering questions never loads torch.
 
-Run once per model (`python -m retrieval.embedding.onnx_export OUT_DIR`); it needs torch and
+Run once per model (`python -m newsbot.retrieval.embedding.onnx_export OUT_DIR`); it needs torch and
 sentence-transformers, which are imported only inside `export_onnx`. The export is checked
 against sentence-transformers before it replaces anything, and it is written to a temporary
 folder next to the target and swapped in, so a reader never sees half an export.
@@ -15,8 +15,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from retrieval.embedding.onnx_embedder import MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, OnnxManifest
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.embedding.onnx_embedder import MANIFEST_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, OnnxManifest
+from newsbot.retrieval.errors import RetrievalError
 
 DEFAULT_SOURCE_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 # 17 has LayerNormalization as one op; onnxruntime here runs it, and the legacy exporter supports it.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.errors import RetrievalError
 
 
 def export_dir(index_dir: Path, model: str) -> Path:
@@ -20,7 +20,7 @@ def export_dir(index_dir: Path, model: str) -> Path:
 
 def load_query_embedder(index_dir: Path, model: str):
     """The ONNX embedder for `model`, or None when there is no usable export yet."""
-    from retrieval.embedding.onnx_embedder import OnnxEmbedder
+    from newsbot.retrieval.embedding.onnx_embedder import OnnxEmbedder
 
     folder = export_dir(index_dir, model)
     if not folder.exists():
@@ -40,14 +40,14 @@ def load_build_embedder(index_dir: Path, model: str):
     """
     import os
 
-    from retrieval.embedding.onnx_embedder import OnnxEmbedder
+    from newsbot.retrieval.embedding.onnx_embedder import OnnxEmbedder
 
     return OnnxEmbedder(export_dir(index_dir, model), threads=os.cpu_count() or 1, batch_size=16)
 
 
 def has_export(index_dir: Path, model: str) -> bool:
     """Whether an export of `model` is there, judged from its manifest alone (no session load)."""
-    from retrieval.embedding.onnx_embedder import MODEL_FILE, OnnxManifest
+    from newsbot.retrieval.embedding.onnx_embedder import MODEL_FILE, OnnxManifest
 
     folder = export_dir(index_dir, model)
     try:
@@ -63,7 +63,7 @@ def ensure_export(index_dir: Path, model: str, model_path: str, max_seq_length: 
         return None
     if not Path(model_path).is_dir():
         return f"no fast query path for '{model}': it is not a local model folder"
-    from retrieval.embedding.onnx_export import export_onnx
+    from newsbot.retrieval.embedding.onnx_export import export_onnx
 
     try:
         export_onnx(Path(model_path), folder, max_seq_length, source_name=model)

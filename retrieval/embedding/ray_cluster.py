@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding.embedder import TokenVectors
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.embedding.embedder import TokenVectors
+from newsbot.retrieval.errors import RetrievalError
 
 LOCAL = "local"
 
@@ -77,7 +77,7 @@ class OnRay:
         self._lock = threading.Lock()
 
     def pool(self):
-        from retrieval.embedding.ray_pool import RayEmbedder
+        from newsbot.retrieval.embedding.ray_pool import RayEmbedder
 
         with self._lock:
             if self._pool is None:
@@ -108,7 +108,7 @@ class OnRay:
 
 def onnx_on_ray(address: str, index_dir: Path, model: str) -> OnRay:
     """The model's ONNX export (beside the index) on the cluster at `address`."""
-    from retrieval.embedding.onnx_folder import export_dir
-    from retrieval.embedding.ray_pool import onnx_files
+    from newsbot.retrieval.embedding.onnx_folder import export_dir
+    from newsbot.retrieval.embedding.ray_pool import onnx_files
 
     return OnRay(address, model, lambda: onnx_files(export_dir(index_dir, model)))

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding.chunked import TextFailed, first_failing
-from retrieval.embedding.embedder import TokenEmbedder, TokenVectors
-from retrieval.embedding.int8 import dequantise, quantise
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.embedding.chunked import TextFailed, first_failing
+from newsbot.retrieval.embedding.embedder import TokenEmbedder, TokenVectors
+from newsbot.retrieval.embedding.int8 import dequantise, quantise
+from newsbot.retrieval.errors import RetrievalError
 
 QUEUED_PER_ACTOR = 2  # one running, one waiting: an actor never waits for the driver
 RETRIES = 3  # restarts of a lost actor, and re-runs of its chunks
@@ -41,7 +41,7 @@ def onnx_files(export_dir: Path) -> dict[str, bytes]:
 def load_onnx(files: dict[str, bytes]) -> TokenEmbedder:
     """On a worker: the export written to a temp folder, opened on one thread, folder removed
     (the session and tokenizer hold what they read)."""
-    from retrieval.embedding.onnx_embedder import OnnxEmbedder
+    from newsbot.retrieval.embedding.onnx_embedder import OnnxEmbedder
 
     with tempfile.TemporaryDirectory(prefix="newsbot-onnx-") as folder:
         for name, data in files.items():

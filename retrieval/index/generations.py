@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from retrieval.errors import RetrievalError
-from retrieval.index.manifest import IndexMissing, Manifest
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.index.manifest import IndexMissing, Manifest
 
 POINTER = "CURRENT"
 

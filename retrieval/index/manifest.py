@@ -2,7 +2,7 @@
 
 Each article's hash and place (segment, first row), each segment's size, index type and dead
 rows, the model and settings: enough to decide what an update can reuse without opening a
-single array (see `retrieval.indexing.previous`).
+single array (see `newsbot.retrieval.indexing.previous`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.errors import RetrievalError
-from retrieval.index import vector_index
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.index import vector_index
 
 FORMAT_VERSION = 4  # 4: segments in subfolders, with dead rows; 3: one segment, read still
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.model import Paragraph
+from newsbot.corpus.model import Paragraph
 
 
 def locate(starts: np.ndarray, row: int) -> tuple[int, int]:

@@ -21,10 +21,10 @@ from typing import Sequence
 import numpy as np
 from npy_append_array import NpyAppendArray
 
-from corpus.model import Paragraph
-from retrieval.index import vector_index
-from retrieval.index.lexical import LexicalBuilder
-from retrieval.index.store import (
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval.index import vector_index
+from newsbot.retrieval.index.lexical import LexicalBuilder
+from newsbot.retrieval.index.store import (
     BM25_PASSAGES,
     BM25_WINDOWS,
     INDEX,
@@ -38,8 +38,8 @@ from retrieval.index.store import (
     VECTORS,
     window_units,
 )
-from retrieval.index.token_codec import COMPRESS_FROM_TOKENS, TRAIN_TOKENS, TokenCodec
-from retrieval.index.token_store import (
+from newsbot.retrieval.index.token_codec import COMPRESS_FROM_TOKENS, TRAIN_TOKENS, TokenCodec
+from newsbot.retrieval.index.token_store import (
     QuantisedTokens,
     TokenStore,
     dequantise,

@@ -17,10 +17,10 @@ from typing import Sequence
 
 import numpy as np
 
-from retrieval.embedding.embedder import TokenVectors
-from retrieval.index.lexical import Lexical, idf
-from retrieval.index.passages_file import locate
-from retrieval.index.token_store import TokenStore, idf_table, token_weights
+from newsbot.retrieval.embedding.embedder import TokenVectors
+from newsbot.retrieval.index.lexical import Lexical, idf
+from newsbot.retrieval.index.passages_file import locate
+from newsbot.retrieval.index.token_store import TokenStore, idf_table, token_weights
 
 
 def _starts(sizes: Sequence[int]) -> np.ndarray:

@@ -35,12 +35,12 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from corpus.model import Paragraph
-from retrieval.errors import RetrievalError
-from retrieval.index import vector_index
-from retrieval.index.generations import current_generation
-from retrieval.index.lexical import Lexical
-from retrieval.index.manifest import (
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.index import vector_index
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.index.lexical import Lexical
+from newsbot.retrieval.index.manifest import (
     FORMAT_VERSION,
     READABLE_FORMATS,
     IndexOutdated,
@@ -48,10 +48,10 @@ from retrieval.index.manifest import (
     SegmentEntry,
     read_manifest,
 )
-from retrieval.index.passages_file import PassageFiles
-from retrieval.index.segmented import LexicalStack, RowStack, TokenStack, VectorStack
-from retrieval.index.token_codec import CODEBOOK, TokenCodec
-from retrieval.index.token_store import TokenStore
+from newsbot.retrieval.index.passages_file import PassageFiles
+from newsbot.retrieval.index.segmented import LexicalStack, RowStack, TokenStack, VectorStack
+from newsbot.retrieval.index.token_codec import CODEBOOK, TokenCodec
+from newsbot.retrieval.index.token_store import TokenStore
 
 # a segment's files (`segment_writer` writes them)
 PASSAGES = "passages.jsonl"

@@ -14,10 +14,10 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from retrieval.embedding.embedder import TokenVectors
-from retrieval.embedding.int8 import dequantise, quantise
-from retrieval.index.row_ranges import gather_ranges
-from retrieval.index.token_codec import TokenCodec
+from newsbot.retrieval.embedding.embedder import TokenVectors
+from newsbot.retrieval.embedding.int8 import dequantise, quantise
+from newsbot.retrieval.index.row_ranges import gather_ranges
+from newsbot.retrieval.index.token_codec import TokenCodec
 
 
 class QuantisedTokens(NamedTuple):

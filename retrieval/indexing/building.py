@@ -3,7 +3,7 @@
     lock → scan → compare → (reuse what is sound) → embed and write segments → commit
 
 1. lock: one build of an index at a time, across processes (`lock`).
-2. scan: the article files under the corpus folders (`corpus.loader.scan`).
+2. scan: the article files under the corpus folders (`newsbot.corpus.loader.scan`).
 3. compare: which are new, changed, deleted or unchanged, by content hash (`changes`).
 4. reuse: the old index, if its model and settings still hold and it loads whole (`previous`).
 5. embed and write: one new segment of the new articles beside the old ones, or every
@@ -19,16 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.loader import scan
-from corpus.paragraphs import ParagraphRules
-from retrieval.embedding.embedder import Embedder
-from retrieval.errors import RetrievalError
-from retrieval.index.generations import remove_staging_leftovers, staged_generation
-from retrieval.indexing import previous, writing
-from retrieval.indexing.changes import Changes, compare
-from retrieval.indexing.lock import build_lock
-from retrieval.indexing.policy import DEFAULT_POLICY, MergePolicy, appendable
-from retrieval.indexing.rows import Progress
+from newsbot.corpus.loader import scan
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.retrieval.embedding.embedder import Embedder
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.index.generations import remove_staging_leftovers, staged_generation
+from newsbot.retrieval.indexing import previous, writing
+from newsbot.retrieval.indexing.changes import Changes, compare
+from newsbot.retrieval.indexing.lock import build_lock
+from newsbot.retrieval.indexing.policy import DEFAULT_POLICY, MergePolicy, appendable
+from newsbot.retrieval.indexing.rows import Progress
 
 __all__ = ["BuildReport", "MergePolicy", "Progress", "build"]
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from corpus.errors import CorpusError
-from corpus.loader import Scan, read_article
-from corpus.model import Article, Paragraph
-from corpus.paragraphs import ParagraphRules
-from retrieval.index.manifest import ArticleEntry
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.loader import Scan, read_article
+from newsbot.corpus.model import Article, Paragraph
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.retrieval.index.manifest import ArticleEntry
 
 
 @dataclass

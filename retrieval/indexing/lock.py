@@ -16,7 +16,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.errors import RetrievalError
 
 LOCK_NAME = ".build.lock"
 

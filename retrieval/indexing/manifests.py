@@ -5,9 +5,9 @@ manifest of a new generation, with its articles placed in its segments.
 
 from __future__ import annotations
 
-from corpus.paragraphs import SEGMENTER_VERSION, ParagraphRules
-from retrieval.embedding.embedder import Embedder, supports_tokens
-from retrieval.index.manifest import Manifest
+from newsbot.corpus.paragraphs import SEGMENTER_VERSION, ParagraphRules
+from newsbot.retrieval.embedding.embedder import Embedder, supports_tokens
+from newsbot.retrieval.index.manifest import Manifest
 
 
 def index_settings(rules: ParagraphRules, embedder: Embedder) -> dict:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.index.manifest import FORMAT_VERSION, Manifest
-from retrieval.indexing.changes import Changes
+from newsbot.retrieval.index.manifest import FORMAT_VERSION, Manifest
+from newsbot.retrieval.indexing.changes import Changes
 
 
 @dataclass(frozen=True)

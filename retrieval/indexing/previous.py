@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corpus.paragraphs import ParagraphRules
-from retrieval.embedding.embedder import Embedder
-from retrieval.errors import RetrievalError
-from retrieval.index import store
-from retrieval.index.generations import current_generation
-from retrieval.index.manifest import READABLE_FORMATS, IndexMissing, read_manifest
-from retrieval.indexing.manifests import index_settings
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.retrieval.embedding.embedder import Embedder
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.index import store
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.index.manifest import READABLE_FORMATS, IndexMissing, read_manifest
+from newsbot.retrieval.indexing.manifests import index_settings
 
 
 def reusable(index_dir: Path, embedder: Embedder, rules: ParagraphRules, full: bool):

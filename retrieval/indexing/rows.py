@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.index_sentences import sentence_spans
-from corpus.model import Paragraph
-from retrieval.embedding.chunked import TextFailed, embed_chunks
-from retrieval.embedding.embedder import Embedder, supports_tokens
-from retrieval.errors import RetrievalError
-from retrieval.index import store
-from retrieval.index.token_store import QuantisedTokens
+from newsbot.corpus.index_sentences import sentence_spans
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval.embedding.chunked import TextFailed, embed_chunks
+from newsbot.retrieval.embedding.embedder import Embedder, supports_tokens
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.index import store
+from newsbot.retrieval.index.token_store import QuantisedTokens
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 EMBED_CHUNK = 32  # texts handed to the model at once: small, so progress moves at least every second

@@ -1,10 +1,10 @@
 """Write: a staged generation's segments, then the manifest that places every article.
 
-Either way of updating ends in one staged generation (see `retrieval.index.generations`)
+Either way of updating ends in one staged generation (see `newsbot.retrieval.index.generations`)
 that the pipeline publishes: `appended` links the old segments and writes one of new
 articles, marking the old rows of changed and deleted ones dead; `merged` writes one
 segment of every live article, kept rows copied and new ones embedded. A segment is written
-as its articles are embedded or copied, block by block (`retrieval.index.segment_writer`).
+as its articles are embedded or copied, block by block (`newsbot.retrieval.index.segment_writer`).
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from corpus.paragraphs import ParagraphRules
-from retrieval.embedding.embedder import Embedder, supports_tokens
-from retrieval.errors import RetrievalError
-from retrieval.index import store
-from retrieval.index.generations import StagedGeneration, segment_name
-from retrieval.index.manifest import ArticleEntry, Manifest, SegmentEntry
-from retrieval.index.segment_writer import SegmentWriter
-from retrieval.index.token_codec import TokenCodec
-from retrieval.indexing.changes import Changes
-from retrieval.indexing.manifests import manifest_for
-from retrieval.indexing.rows import Progress, article_parts
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.retrieval.embedding.embedder import Embedder, supports_tokens
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.index import store
+from newsbot.retrieval.index.generations import StagedGeneration, segment_name
+from newsbot.retrieval.index.manifest import ArticleEntry, Manifest, SegmentEntry
+from newsbot.retrieval.index.segment_writer import SegmentWriter
+from newsbot.retrieval.index.token_codec import TokenCodec
+from newsbot.retrieval.indexing.changes import Changes
+from newsbot.retrieval.indexing.manifests import manifest_for
+from newsbot.retrieval.indexing.rows import Progress, article_parts
 
 
 def appended(

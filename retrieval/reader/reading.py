@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding.embedder import TokenVectors
+from newsbot.retrieval.embedding.embedder import TokenVectors
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 FORMAT_VERSION = 1
@@ -33,7 +33,7 @@ LONGEST_ANSWER = 30  # word pieces
 class Reading:
     """What the reader made of one passage."""
 
-    logit: float  # log-odds that the passage answers (calibrated later, in `retrieval.search.read_verdict`)
+    logit: float  # log-odds that the passage answers (calibrated later, in `newsbot.retrieval.search.read_verdict`)
     span: tuple[int, int] | None  # character offsets of the words that answer, if found
 
 

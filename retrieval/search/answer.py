@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from corpus.model import Paragraph
+from newsbot.corpus.model import Paragraph
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Hit:
     falls with rank and is what every face shows (docs/search.md, "Relevance").
     `date` is the passage's article's date as the article gives it (front matter, page
     metadata or a date line), None when it gives none; faces show it beside the citation.
-    `answer` is the span of the words the reader (`retrieval.reader`) read as the answer;
+    `answer` is the span of the words the reader (`newsbot.retrieval.reader`) read as the answer;
     None where the passage was not read. (The highlight stays the sentence sharing the most
     rare question words: on SQuAD it holds the answer 0.845 of the time, the sentence around
     the reader's words only 0.449.)

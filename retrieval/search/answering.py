@@ -1,13 +1,13 @@
 """From a question (and the conversation it belongs to) to an `Answer`.
 
-1. rank: a question alone by `retrieval.search.ranking` (candidates, fusion, late-interaction
-   rerank); a follow-up by `retrieval.search.followup`, which asks it three ways and weighs in
+1. rank: a question alone by `newsbot.retrieval.search.ranking` (candidates, fusion, late-interaction
+   rerank); a follow-up by `newsbot.retrieval.search.followup`, which asks it three ways and weighs in
    where the conversation stands;
-2. relevance: each ranked passage's calibrated chance of answering (`retrieval.search.relevance`);
+2. relevance: each ranked passage's calibrated chance of answering (`newsbot.retrieval.search.relevance`);
 3. decide: the articles "answer" only when the best passage is relevant enough, and a later
    passage is shown only when it answers in its own right (no padding to `top_k`);
 4. present: the same statement in two articles becomes one hit citing both, and the
-   sentence that answers is highlighted (`retrieval.search.presenting`).
+   sentence that answers is highlighted (`newsbot.retrieval.search.presenting`).
 Refusing is part of search, not of the faces, so every face agrees on when the articles
 "don't say".
 """
@@ -19,20 +19,20 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from retrieval.embedding.embedder import Embedder
-from retrieval.errors import RetrievalError
-from retrieval.index.store import StoredIndex
-from retrieval.search.answer import Answer, Hit
-from retrieval.search.conversation import Conversation
-from retrieval.search.exact_top import passage_tokens
-from retrieval.search.followup import focus_of, rank_followup
-from retrieval.search.presenting import hits_for
-from retrieval.search.query_memory import QueryMemory, joined
-from retrieval.search.ranked import Ranked
-from retrieval.search.ranking import encode_queries, rank
-from retrieval.search.read_verdict import judge_read
-from retrieval.search.reading import Read, read_ranking, reader_for
-from retrieval.search.recency import (
+from newsbot.retrieval.embedding.embedder import Embedder
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.index.store import StoredIndex
+from newsbot.retrieval.search.answer import Answer, Hit
+from newsbot.retrieval.search.conversation import Conversation
+from newsbot.retrieval.search.exact_top import passage_tokens
+from newsbot.retrieval.search.followup import focus_of, rank_followup
+from newsbot.retrieval.search.presenting import hits_for
+from newsbot.retrieval.search.query_memory import QueryMemory, joined
+from newsbot.retrieval.search.ranked import Ranked
+from newsbot.retrieval.search.ranking import encode_queries, rank
+from newsbot.retrieval.search.read_verdict import judge_read
+from newsbot.retrieval.search.reading import Read, read_ranking, reader_for
+from newsbot.retrieval.search.recency import (
     WINDOW_CANDIDATES,
     TimeWindow,
     allowed_rows,
@@ -43,8 +43,8 @@ from retrieval.search.recency import (
     read_time_words,
     row_days,
 )
-from retrieval.search.relevance import Verdict, every_ranked, judge
-from retrieval.search.settings import SearchSettings
+from newsbot.retrieval.search.relevance import Verdict, every_ranked, judge
+from newsbot.retrieval.search.settings import SearchSettings
 
 __all__ = ["QuestionError", "Request", "SearchSettings", "clean_question", "search"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.search.answer import Answer
+from newsbot.retrieval.search.answer import Answer
 
 MAX_TURNS = 8  # turns remembered; older ones rarely say what "it" refers to, and memory stays bounded
 

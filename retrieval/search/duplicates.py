@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from corpus import segmenter
+from newsbot.corpus import segmenter
 
 MIN_WORDS = 8  # a unit shorter than this is a phrase, not a statement
 RUN = 3  # words shared in a shorter run are common words ("of the"), not shared text

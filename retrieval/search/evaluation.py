@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.model import Paragraph
-from retrieval.errors import RetrievalError
-from retrieval.search.answer import Answer, Hit
-from retrieval.search.conversation import Conversation
-from retrieval.search.relevance import shown_count
-from retrieval.search.settings import SearchSettings
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.search.answer import Answer, Hit
+from newsbot.retrieval.search.conversation import Conversation
+from newsbot.retrieval.search.relevance import shown_count
+from newsbot.retrieval.search.settings import SearchSettings
 
 MRR_DEPTH = 10
 _WORD = re.compile(r"\w+")

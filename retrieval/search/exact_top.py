@@ -2,7 +2,7 @@
 only codes of them.
 
 A segment of a million tokens or more keeps its token vectors as 48-byte codes
-(`retrieval.index.token_codec`), and codes blur the one rare word that often decides which of
+(`newsbot.retrieval.index.token_codec`), and codes blur the one rare word that often decides which of
 two close passages answers: on SQuAD, each half of the articles coded with a codebook trained
 on the other half, top-1 fell from 0.8976 to 0.8924. The passages a question is decided among
 are few and their text is in the index, so the best `exact_rescore` of them are embedded again
@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from retrieval.embedding.embedder import TokenVectors, supports_tokens
-from retrieval.index.token_store import token_weights
+from newsbot.retrieval.embedding.embedder import TokenVectors, supports_tokens
+from newsbot.retrieval.index.token_store import token_weights
 
 EmbedTokens = Callable[[Sequence[str]], Sequence[TokenVectors]]
 

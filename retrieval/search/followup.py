@@ -4,7 +4,7 @@
 Asked alone, CoQA's follow-ups on CNN stories find the right article 45% of the time; sent
 with every earlier question they find it 88% of the time, but then the story's opening
 wins (top-1 0.24). So a follow-up is searched three ways at once: as asked, joined with the
-previous question, and joined with every remembered question (`retrieval.search.query_memory`
+previous question, and joined with every remembered question (`newsbot.retrieval.search.query_memory`
 builds the joined queries from each question's own encoding, so this costs one pass
 through the model). Each
 way gives its fused dense + BM25 score and its late-interaction score per candidate; the
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.index.store import StoredIndex
-from retrieval.search.conversation import Conversation
-from retrieval.search.ranking import Keywords, Query, Ranking, Signals, candidates_for, signals_for, z_scores
-from retrieval.search.settings import SearchSettings
+from newsbot.retrieval.index.store import StoredIndex
+from newsbot.retrieval.search.conversation import Conversation
+from newsbot.retrieval.search.ranking import Keywords, Query, Ranking, Signals, candidates_for, signals_for, z_scores
+from newsbot.retrieval.search.settings import SearchSettings
 
 MAX_FOCUS_ROWS = 64  # passages of the article under discussion added to the candidates
 FORMS = ("asked", "previous", "all")  # the question alone, with the previous one, with all

@@ -3,7 +3,7 @@
 A highlight is only worth showing when it singles something out. The old one split at a regex
 that broke "U.S. Secretary of State" in two and emphasised whole one-sentence passages (189 of
 340 highlights on our question set covered the whole passage). Sentences now come from a real
-segmenter (`corpus.segmenter`), a passage of one sentence gets no highlight, and the question's
+segmenter (`newsbot.corpus.segmenter`), a passage of one sentence gets no highlight, and the question's
 words count by how rare they are, so "Snowden" outweighs "said".
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from corpus import segmenter
-from retrieval.index.lexical import terms
+from newsbot.corpus import segmenter
+from newsbot.retrieval.index.lexical import terms
 
 
 def best_sentence(

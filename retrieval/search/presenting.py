@@ -3,7 +3,7 @@
 Two articles often report one statement (the same quote, the same agency line) inside text
 of their own; a person should see it once, citing both. A passage is merged into an earlier
 shown one from another article when their vectors are nearly identical or when
-`retrieval.search.duplicates.same_statement` finds the same sentence in both.
+`newsbot.retrieval.search.duplicates.same_statement` finds the same sentence in both.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import datetime as dt
 
 import numpy as np
 
-from corpus.dates import article_day
-from retrieval.index.lexical import idf, terms
-from retrieval.index.store import StoredIndex
-from retrieval.search.answer import Hit
-from retrieval.search.duplicates import same_statement
-from retrieval.search.highlight import best_sentence
-from retrieval.search.relevance import Verdict
-from retrieval.search.settings import SearchSettings
+from newsbot.corpus.dates import article_day
+from newsbot.retrieval.index.lexical import idf, terms
+from newsbot.retrieval.index.store import StoredIndex
+from newsbot.retrieval.search.answer import Hit
+from newsbot.retrieval.search.duplicates import same_statement
+from newsbot.retrieval.search.highlight import best_sentence
+from newsbot.retrieval.search.relevance import Verdict
+from newsbot.retrieval.search.settings import SearchSettings
 
 TWIN_DEPTH = 10  # ranked passages beyond those shown that are checked for being a shown one's twin
 

@@ -1,6 +1,6 @@
 """Questions already encoded, kept for the follow-ups that search them again.
 
-A follow-up is searched with its conversation's earlier questions (`retrieval.search.followup`).
+A follow-up is searched with its conversation's earlier questions (`newsbot.retrieval.search.followup`).
 Encoding "previous question + this one" and "every question + this one" as texts of their
 own took three passes through the model, the longest padding the batch: 51 ms a follow-up
 on CoQA's conversations against 12 for a question alone. Instead each question is encoded
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrieval.embedding.embedder import Embedder, TokenVectors, normalise_rows
-from retrieval.search.ranking import Query, encode_queries
+from newsbot.retrieval.embedding.embedder import Embedder, TokenVectors, normalise_rows
+from newsbot.retrieval.search.ranking import Query, encode_queries
 
 REMEMBERED = 4096  # questions kept: a few per live conversation
 

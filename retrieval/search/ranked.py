@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.embedding.embedder import TokenVectors
-from retrieval.search.ranking import Ranking
+from newsbot.retrieval.embedding.embedder import TokenVectors
+from newsbot.retrieval.search.ranking import Ranking
 
 
 @dataclass(frozen=True)
 class Ranked:
     """The texts searched and, for a follow-up, each candidate's conversation features
-    (`retrieval.search.followup`)."""
+    (`newsbot.retrieval.search.followup`)."""
 
     question: str
     texts: tuple[str, ...]  # the question alone, or its three follow-up forms

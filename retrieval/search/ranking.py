@@ -5,7 +5,7 @@ The stages, each measured on our question set and on SQuAD before it was kept:
    window) and by BM25 (passages and windows);
 2. fusion: per-candidate z-scores of those four signals, summed (BM25 weighted lower);
 3. rerank: the best few by late interaction (token MaxSim, IDF-weighted).
-`retrieval.search.followup` ranks a follow-up question with the same stages, asked three ways.
+`newsbot.retrieval.search.followup` ranks a follow-up question with the same stages, asked three ways.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrieval.embedding.embedder import Embedder, TokenVectors, supports_tokens
-from retrieval.embedding.threads import one_faiss_thread
-from retrieval.index.lexical import terms
-from retrieval.index.row_ranges import gather_ranges, max_per_range
-from retrieval.index.store import StoredIndex
-from retrieval.search.exact_top import EmbedTokens, rescore_best
-from retrieval.search.settings import SearchSettings
+from newsbot.retrieval.embedding.embedder import Embedder, TokenVectors, supports_tokens
+from newsbot.retrieval.embedding.threads import one_faiss_thread
+from newsbot.retrieval.index.lexical import terms
+from newsbot.retrieval.index.row_ranges import gather_ranges, max_per_range
+from newsbot.retrieval.index.store import StoredIndex
+from newsbot.retrieval.search.exact_top import EmbedTokens, rescore_best
+from newsbot.retrieval.search.settings import SearchSettings
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def rank(
     index: StoredIndex, query: Query, settings: SearchSettings, wanted: int, allowed: np.ndarray | None = None,
     embed_tokens: EmbedTokens | None = None,
 ) -> Ranking:
-    """`allowed` (a bool per passage row; `retrieval.search.recency`) keeps only those
+    """`allowed` (a bool per passage row; `newsbot.retrieval.search.recency`) keeps only those
     candidates, before fusion, so they are ranked among themselves. With `embed_tokens`, the
     best reranked passages whose token vectors are coded are scored exactly (`exact_top`)."""
     keywords = Keywords.of(index, query)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrieval.index.store import StoredIndex
-from retrieval.search.ranked import Ranked
-from retrieval.search.reading import Read
-from retrieval.search.relevance import JUDGED, Verdict, falling, shares_a_word, shown_rows
-from retrieval.search.settings import SearchSettings
+from newsbot.retrieval.index.store import StoredIndex
+from newsbot.retrieval.search.ranked import Ranked
+from newsbot.retrieval.search.reading import Read
+from newsbot.retrieval.search.relevance import JUDGED, Verdict, falling, shares_a_word, shown_rows
+from newsbot.retrieval.search.settings import SearchSettings
 
 # feature -> weight, and the intercept (benchmarks/fit_reader.py)
 READ_WEIGHTS = {

@@ -1,7 +1,7 @@
 """The reader's stage of search: the best ranked passages read together with the question.
 
 The ranking (`ranking`, or `followup` for a follow-up) finds the story; the reader
-(`retrieval.reader.reading`) tells which of its best `read_depth` passages answers. Each read
+(`newsbot.retrieval.reader.reading`) tells which of its best `read_depth` passages answers. Each read
 passage's order comes from the reader's logit plus, z-scored among them and weighted by
 `ORDER_WEIGHTS`, the ranking's own score and `story_match` (how well it matches what the
 question asks beyond its story's names), so a passage the ranking put far ahead needs the
@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from corpus.model import Paragraph
-from retrieval.embedding.embedder import TokenVectors
-from retrieval.index.store import StoredIndex
-from retrieval.reader.reading import Reader, shipped_reader
-from retrieval.search.ranking import z_scores
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval.embedding.embedder import TokenVectors
+from newsbot.retrieval.index.store import StoredIndex
+from newsbot.retrieval.reader.reading import Reader, shipped_reader
+from newsbot.retrieval.search.ranking import z_scores
 
 # weights, beside the reader's logit, of the ranking's own score and of the story-less match,
 # each z-scored among the read passages (benchmarks/fit_reader.py)
@@ -99,9 +99,9 @@ def story_match(
     story. A passage that is its article's only one has no lead to discount: it is scored
     with every word.
     """
-    from retrieval.index.token_store import token_weights
-    from retrieval.search.exact_top import exact_maxsim
-    from retrieval.search.followup import article_rows
+    from newsbot.retrieval.index.token_store import token_weights
+    from newsbot.retrieval.search.exact_top import exact_maxsim
+    from newsbot.retrieval.search.followup import article_rows
 
     ids = np.asarray(question.ids)
     weights = token_weights(index.token_store.idf, ids)

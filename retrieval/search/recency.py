@@ -8,7 +8,7 @@ news", "what's the latest?"), they list the newest articles instead, each by its
 passage: searching the words "latest news" would rank by what mentions news (a 2013 "news
 release") and show the newest first only among those. Window words are taken out of what
 is searched ("what happened this week" searches "what happened"), so "week" does not count as
-a keyword. A window keeps only passages of articles dated inside it (`corpus.dates.article_day`);
+a keyword. A window keeps only passages of articles dated inside it (`newsbot.corpus.dates.article_day`);
 an article without a date is outside every window. A question without time words takes the
 old path exactly, and so does every question over a corpus with no dated article (SQuAD's,
 CoQA's): there, "the latest version" or "the Today programme" are words, not times.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.dates import article_day
+from newsbot.corpus.dates import article_day
 
 WINDOW_CANDIDATES = 300  # candidates per signal when a window will drop many of them
 

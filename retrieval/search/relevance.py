@@ -7,7 +7,7 @@ passage's cosine to the question, its late-interaction score, how far it falls b
 first passage), fitted on more than our own questions: CoQA's visible news conversations,
 SQuAD 2.0's half dev set and our set (`python -m benchmarks.fit_search` prints the weights
 and how well they are calibrated). A follow-up has its own model, over its own signals
-(`retrieval.search.followup`).
+(`newsbot.retrieval.search.followup`).
 
 From it, three decisions every face shares:
 - the articles answer only when the first passage's relevance reaches `min_relevance`
@@ -26,12 +26,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.index.lexical import terms
-from retrieval.index.store import StoredIndex
-from retrieval.search.answer import Answer
-from retrieval.search.ranked import Ranked
-from retrieval.search.ranking import Ranking
-from retrieval.search.settings import SearchSettings
+from newsbot.retrieval.index.lexical import terms
+from newsbot.retrieval.index.store import StoredIndex
+from newsbot.retrieval.search.answer import Answer
+from newsbot.retrieval.search.ranked import Ranked
+from newsbot.retrieval.search.ranking import Ranking
+from newsbot.retrieval.search.settings import SearchSettings
 
 JUDGED = 10  # ranked passages whose relevance is computed: more are never shown
 

@@ -1,7 +1,7 @@
 """The signal-ceiling benchmark reads search's internals: it must still score what eval scores."""
 
 from benchmarks.bench_signals import SHIPPED_DEPTH, asked_kind, collect, figures, holds_kind, key_terms, report
-from retrieval.search.evaluation import MRR_DEPTH, evaluate, load_questions
+from newsbot.retrieval.search.evaluation import MRR_DEPTH, evaluate, load_questions
 from tests.conftest import REPO
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import retrieval.index.generations
+import newsbot.retrieval.index.generations
 
 SHIPPED = "000_bfb5fe1d5446f174.txt"
 OTHER_SHIPPED = "004_ff9fbbdbf3039c2b.txt"
@@ -41,7 +41,7 @@ def fail_publishing(monkeypatch) -> None:
     def full_disk(folder):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(retrieval.index.generations, "_fsync_tree", full_disk)
+    monkeypatch.setattr(newsbot.retrieval.index.generations, "_fsync_tree", full_disk)
 
 
 def one_line_error(result) -> str:
@@ -153,7 +153,7 @@ def test_saved_pages_all_called_index_html_are_each_kept(run, project, incoming)
     ],
 )
 def test_distinct_names_are_stable_and_never_collide(paths, names):
-    from corpus.importing import distinct_names
+    from newsbot.corpus.importing import distinct_names
 
     assert distinct_names([Path("/in") / p for p in paths]) == names
 
@@ -230,7 +230,7 @@ def test_add_replace_restores_the_old_article_when_the_update_fails(run, project
 
 
 def test_add_while_another_build_runs_is_one_line_and_copies_nothing(run, project, incoming):
-    from retrieval.indexing.lock import build_lock
+    from newsbot.retrieval.indexing.lock import build_lock
 
     run("index")
     write(incoming / "brazil.md", BRAZIL)
@@ -324,7 +324,7 @@ def test_ctrl_c_during_the_update_undoes_the_add(run, project, incoming, monkeyp
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(retrieval.index.generations, "_fsync_tree", interrupted)
+        patch.setattr(newsbot.retrieval.index.generations, "_fsync_tree", interrupted)
         result = run("add", str(incoming))
     assert result.exit_code == 130
     assert "nothing was changed" in result.stderr

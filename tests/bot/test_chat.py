@@ -5,9 +5,9 @@ import signal
 
 import pytest
 
-from bot.cli.chat import CANCELLED, GREETING, HELP, NEW_CONVERSATION, ChatSession, command, run_chat
-from bot.cli.text import render_turn
-from retrieval.library import Library
+from newsbot.bot.cli.chat import CANCELLED, GREETING, HELP, NEW_CONVERSATION, ChatSession, command, run_chat
+from newsbot.bot.cli.text import render_turn
+from newsbot.retrieval.library import Library
 
 
 class RecordingLibrary:

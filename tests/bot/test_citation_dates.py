@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from bot.cli.text import render_answer
-from bot.discord.text.answers import passage_value
-from bot.records import answer_record
-from corpus.model import Paragraph
-from retrieval.search.answer import Answer, Hit
+from newsbot.bot.cli.text import render_answer
+from newsbot.bot.discord.text.answers import passage_value
+from newsbot.bot.records import answer_record
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval.search.answer import Answer, Hit
 
 PASSAGE = Paragraph("a.txt", "Title", 2, "The ambassador was summoned.", 0, 28)
 
@@ -67,7 +67,7 @@ def test_ask_since_refuses_what_it_cannot_read(run):
 
 
 def test_discord_says_in_the_footer_which_time_the_answer_covers():
-    from bot.discord.text.answers import answer_pages
+    from newsbot.bot.discord.text.answers import answer_pages
 
     answer = Answer("parking on the quay", True, (Hit(PASSAGE, 0.4, relevance=0.8),), period="only articles dated 2026-11-23 to 2026-11-26")
     assert answer_pages(answer, 3)[0].footer.text == "only articles dated 2026-11-23 to 2026-11-26"

@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from newsbot.bot.cli import main
 
 
 def test_first_ask_builds_the_index_and_says_so_on_stderr(run, project):
@@ -143,8 +143,8 @@ def test_json_has_searched_and_a_relevance_per_passage(run):
 
 
 def _answer(relevance, searched=None):
-    from corpus.model import Paragraph
-    from retrieval.search.answer import Answer, Hit
+    from newsbot.corpus.model import Paragraph
+    from newsbot.retrieval.search.answer import Answer, Hit
 
     passage = Paragraph("a.txt", "Title", 2, "The ambassador was summoned.", 0, 28)
     return Answer("why?", True, (Hit(passage, 0.4449, relevance=relevance),), searched=searched)
@@ -152,21 +152,21 @@ def _answer(relevance, searched=None):
 
 @pytest.mark.parametrize("relevance, shown", [(0.8333, "[0.83]"), (None, "[0.44]")])
 def test_terminal_shows_relevance_or_else_the_score(relevance, shown):
-    from bot.cli.text import render_answer
+    from newsbot.bot.cli.text import render_answer
 
     assert render_answer(_answer(relevance)).splitlines()[0] == f"1. {shown} Title (a.txt, paragraph 2)"
 
 
 def test_json_relevance_is_rounded_and_score_keeps_the_cosine():
-    from bot.records import answer_record
+    from newsbot.bot.records import answer_record
 
     passage = answer_record(_answer(0.83337, searched="why was the ambassador summoned?"))["passages"][0]
     assert (passage["relevance"], passage["score"]) == (0.833, 0.4449)
 
 
 def test_searched_is_what_was_searched_and_question_is_as_asked():
-    from bot.cli.text import render_turn
-    from bot.records import answer_record
+    from newsbot.bot.cli.text import render_turn
+    from newsbot.bot.records import answer_record
 
     record = answer_record(_answer(None, searched="why was the ambassador summoned?"))
     assert (record["question"], record["searched"]) == ("why?", "why was the ambassador summoned?")

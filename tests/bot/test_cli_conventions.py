@@ -14,13 +14,13 @@ import discord
 import pytest
 from click.testing import CliRunner
 
-import bot.app
-import bot.terminal
-from bot.cli import main
-from bot.cli.text import terminal_width
-from bot.discord.log_lines import setup_logging
-from bot.terminal import colour_option, colour_wanted, embedding_progress
-from retrieval.embedding.choice import Embedders
+import newsbot.bot.app
+import newsbot.bot.terminal
+from newsbot.bot.cli import main
+from newsbot.bot.cli.text import terminal_width
+from newsbot.bot.discord.log_lines import setup_logging
+from newsbot.bot.terminal import colour_option, colour_wanted, embedding_progress
+from newsbot.retrieval.embedding.choice import Embedders
 from tests.conftest import SHIPPED_ARTICLES
 
 ESCAPE = "\x1b["
@@ -39,7 +39,7 @@ class Terminal(io.StringIO):
 def cli(project, monkeypatch):
     """`newsbot ARGS --config project` on the fake embedder; `env` adds environment variables;
     `terminal` makes click keep escape codes as it does on a tty."""
-    monkeypatch.setattr(bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
+    monkeypatch.setattr(newsbot.bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
     monkeypatch.delenv("NO_COLOR", raising=False)
 
     def invoke(*args, env=None, terminal=False):
@@ -69,7 +69,7 @@ def test_color_always_bolds_the_answering_sentence_even_when_piped(cli, args):
 
 @pytest.mark.parametrize(("no_color", "expected"), [(None, True), ("1", False)])
 def test_no_color_turns_bold_off_on_a_terminal(cli, monkeypatch, no_color, expected):
-    monkeypatch.setattr(bot.terminal, "_is_terminal", lambda stream: True)
+    monkeypatch.setattr(newsbot.bot.terminal, "_is_terminal", lambda stream: True)
     result = cli("ask", QUESTION, env={"NO_COLOR": no_color}, terminal=True)
     assert result.exit_code == 0
     assert (BOLD in result.output) is expected
@@ -224,7 +224,7 @@ def test_readme_holds_a_systemd_unit_for_the_discord_bot():
     assert service["Environment"].startswith("NEWSBOT_CONFIG=")
     assert service["Restart"] == "on-failure"
     assert {"User", "WorkingDirectory", "EnvironmentFile"} <= set(service)
-    from bot.discord.run import CONFIG_ERROR
+    from newsbot.bot.discord.run import CONFIG_ERROR
 
     assert {"2", str(CONFIG_ERROR)} <= set(service["RestartPreventExitStatus"].split())
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from corpus.web.pages import stored_name
+from newsbot.corpus.web.pages import stored_name
 from tests.corpus.pages_html import rss, story, story_page
 from tests.corpus.web_server import LoopbackServer, Route
 

@@ -6,10 +6,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-import bot.app
-from bot.cli import main
-from retrieval.embedding.choice import Embedders
-from retrieval.library import Library
+import newsbot.bot.app
+from newsbot.bot.cli import main
+from newsbot.retrieval.embedding.choice import Embedders
+from newsbot.retrieval.library import Library
 
 
 @pytest.fixture
@@ -22,13 +22,13 @@ def asked(project, monkeypatch):
             calls.append((question, conversation.questions if conversation is not None else None))
             return super().ask(question, top_k, conversation=conversation)
 
-    monkeypatch.setattr(bot.app, "Library", RecordingLibrary)
+    monkeypatch.setattr(newsbot.bot.app, "Library", RecordingLibrary)
     return calls
 
 
 @pytest.fixture
 def run(project, monkeypatch, asked):
-    monkeypatch.setattr(bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
+    monkeypatch.setattr(newsbot.bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
 
     def invoke(*args, input=None):
         return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)

@@ -68,8 +68,8 @@ def test_index_dir_under_a_file_is_one_line_naming_it(run, project):
 def test_index_dir_under_a_file_is_said_before_any_model_is_loaded(run, project, monkeypatch, where):
     """Loading the model costs seconds and makes its ONNX export beside the index, which warns
     when the folder cannot be made: the build checks its folder first, so the one line is all."""
-    import bot.app
-    from retrieval.embedding.choice import Embedders
+    import newsbot.bot.app
+    from newsbot.retrieval.embedding.choice import Embedders
 
     (project.root / "afile").write_text("not a folder\n")
     project.config_path.write_text(project.config_path.read_text().replace('dir = "index"', f'dir = "{where}"'))
@@ -80,7 +80,7 @@ def test_index_dir_under_a_file_is_said_before_any_model_is_loaded(run, project,
         print("warning: no fast query path for the model", file=sys.stderr)
         return project.embedder
 
-    monkeypatch.setattr(bot.app, "choose_embedders", lambda config: Embedders.one(model))
+    monkeypatch.setattr(newsbot.bot.app, "choose_embedders", lambda config: Embedders.one(model))
     result = run("ask", "who summoned the ambassador?")
     line = one_line_error(result)
     assert "afile" in line and "not a folder" in line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.web.fetching import FetchPolicy
+from newsbot.corpus.web.fetching import FetchPolicy
 from tests.corpus.web_server import LoopbackServer
 
 

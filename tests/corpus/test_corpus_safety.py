@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from corpus.loader import read_article, scan
-from corpus.paragraphs import ParagraphRules, segment
-from retrieval.index import store
-from retrieval.index.generations import current_generation
-from retrieval.indexing import building
+from newsbot.corpus.loader import read_article, scan
+from newsbot.corpus.paragraphs import ParagraphRules, segment
+from newsbot.retrieval.index import store
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.indexing import building
 from tests.conftest import SHIPPED_ARTICLES
 from tests.fakes import FAKE_MODEL
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus.errors import CorpusError
-from corpus.loader import ArticleFile, read_article, scan
-from corpus.paragraphs import ParagraphRules, segment
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.loader import ArticleFile, read_article, scan
+from newsbot.corpus.paragraphs import ParagraphRules, segment
 from tests.conftest import SHIPPED_ARTICLES
 
 RULES = ParagraphRules()

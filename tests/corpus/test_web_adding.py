@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from corpus.errors import CorpusError
-from corpus.paragraphs import ParagraphRules
-from corpus.web.adding import plan_web_import
-from corpus.web.fetching import Fetcher
-from corpus.web.pages import stored_name
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.corpus.web.adding import plan_web_import
+from newsbot.corpus.web.fetching import Fetcher
+from newsbot.corpus.web.pages import stored_name
 from tests.corpus.pages_html import story, story_page
 from tests.corpus.web_server import Route
 
@@ -69,8 +69,8 @@ def test_the_same_story_under_another_address_is_not_added_twice(web, policy, co
 
 def _store_through_a_feed(web, policy, corpus, tmp_path) -> Path:
     """`newsbot update` storing /storm, whose page gives no date: the feed's date is kept."""
-    from corpus.web.feeds import FeedRegistry
-    from corpus.web.updating import collect_updates, store_updates
+    from newsbot.corpus.web.feeds import FeedRegistry
+    from newsbot.corpus.web.updating import collect_updates, store_updates
     from tests.corpus.pages_html import rss
 
     web.routes["/storm"] = Route(story_page("Storm", story("storm"), date=None))

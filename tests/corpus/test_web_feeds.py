@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus.errors import CorpusError
-from corpus.web.feeds import FeedRegistry, parse_feed
-from corpus.web.fetching import Fetched, FetchError
+from newsbot.corpus.errors import CorpusError
+from newsbot.corpus.web.feeds import FeedRegistry, parse_feed
+from newsbot.corpus.web.fetching import Fetched, FetchError
 from tests.corpus.pages_html import rss
 
 

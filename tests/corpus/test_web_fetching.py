@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from corpus.web.fetching import Fetcher, FetchError, OutOfTime, user_agent
+from newsbot.corpus.web.fetching import Fetcher, FetchError, OutOfTime, user_agent
 from tests.corpus.web_server import LoopbackServer, Route
 
 PAGE = Route(b"<html><body><p>hello</p></body></html>")
@@ -217,7 +217,7 @@ def test_local_addresses_are_refused_unless_allowed(web, policy, host):
 def test_a_name_that_resolves_elsewhere_when_connecting_is_still_refused(web, policy, monkeypatch):
     """DNS rebinding: the name checks as public, then the connection lands on a local address.
     The address actually connected to is checked before a byte is sent."""
-    import corpus.web.fetching as fetching
+    import newsbot.corpus.web.fetching as fetching
 
     monkeypatch.setattr(fetching, "private_address", lambda host: None)  # the first answer: public
     web.routes["/a"] = PAGE
@@ -229,7 +229,7 @@ def test_a_name_that_resolves_elsewhere_when_connecting_is_still_refused(web, po
 
 def test_a_connection_to_a_public_address_is_fetched_as_before(web, policy, monkeypatch):
     """The connection check lets a public peer through untouched (here loopback counts as public)."""
-    import corpus.web.addresses as addresses
+    import newsbot.corpus.web.addresses as addresses
 
     monkeypatch.setattr(addresses, "is_public", lambda address: True)
     web.routes["/a"] = PAGE

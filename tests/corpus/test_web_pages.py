@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from corpus.loader import ArticleFile, read_article, scan
-from corpus.paragraphs import ParagraphRules
-from corpus.web.fetching import Fetcher, FetchError
-from corpus.web.pages import article_from_text, content_key, fetch_article, normalised_url, stored_name
+from newsbot.corpus.loader import ArticleFile, read_article, scan
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.corpus.web.fetching import Fetcher, FetchError
+from newsbot.corpus.web.pages import article_from_text, content_key, fetch_article, normalised_url, stored_name
 from tests.corpus.pages_html import story, story_page
 from tests.corpus.web_server import Route
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from corpus.loader import read_article, scan
-from corpus.paragraphs import ParagraphRules
-from corpus.web.feeds import FeedRegistry
-from corpus.web.pages import stored_name
-from corpus.web.updating import UpdateLimits, UpdateReport, collect_updates, store_updates
+from newsbot.corpus.loader import read_article, scan
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.corpus.web.feeds import FeedRegistry
+from newsbot.corpus.web.pages import stored_name
+from newsbot.corpus.web.updating import UpdateLimits, UpdateReport, collect_updates, store_updates
 from tests.corpus.pages_html import rss, story, story_page
 from tests.corpus.web_server import Route
 

@@ -37,7 +37,7 @@ def write_sets(folder: Path) -> None:
 
 
 def test_training_writes_weights_the_reader_loads_and_resumes(tmp_path):
-    from retrieval.reader.reading import Reader
+    from newsbot.retrieval.reader.reading import Reader
     from training.train import main
 
     write_sets(tmp_path / "data")
@@ -50,7 +50,7 @@ def test_training_writes_weights_the_reader_loads_and_resumes(tmp_path):
     card = json.loads((tmp_path / "weights" / "reader.json").read_text())
     assert card["reads_tokens_of"] == "all-MiniLM-L6-v2"
     reader = Reader(tmp_path / "weights")
-    from retrieval.embedding.embedder import TokenVectors
+    from newsbot.retrieval.embedding.embedder import TokenVectors
 
     rng = np.random.default_rng(0)
     question = TokenVectors(np.arange(5), rng.standard_normal((5, 384)).astype(np.float32))

@@ -2,7 +2,7 @@
 
 Article text is untrusted: it may hold `@everyone`, role mentions, Markdown or control
 characters. Everything taken from an article or a user goes through `neutralise`, and through
-`escape_markdown` wherever Discord renders Markdown (`bot.discord.text.safe`), before it is put
+`escape_markdown` wherever Discord renders Markdown (`newsbot.bot.discord.text.safe`), before it is put
 into a message; and everything is cut to Discord's limits
 (https://discord.com/developers/docs/resources/message#embed-object-embed-limits), so the
 Discord layer never has to think about either.
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.discord.text.safe import (
+from newsbot.bot.discord.text.safe import (
     DESCRIPTION_LIMIT,
     ELLIPSIS,
     EMBED_TOTAL_LIMIT,
@@ -27,7 +27,7 @@ from bot.discord.text.safe import (
     neutralise,
     safe_text,
 )
-from retrieval import Answer, Hit, Source
+from newsbot.retrieval import Answer, Hit, Source
 
 MAX_PASSAGES_PER_PAGE = 10  # Discord allows 25 fields; more than 10 passages is a wall of text.
 SOURCES_PER_PAGE = 10

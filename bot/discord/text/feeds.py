@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.discord.text.safe import MESSAGE_LIMIT, cut_at_word, safe_text
-from corpus.web.feeds import FollowedFeed, ParsedFeed
-from corpus.web.updating import UpdateReport
-from retrieval import BuildReport
+from newsbot.bot.discord.text.safe import MESSAGE_LIMIT, cut_at_word, safe_text
+from newsbot.corpus.web.feeds import FollowedFeed, ParsedFeed
+from newsbot.corpus.web.updating import UpdateReport
+from newsbot.retrieval import BuildReport
 
 FEEDS_BUSY_TEXT = "⏳ The index is being rebuilt; the feeds are read when it ends. Try again in a moment."
 NO_FEEDS_TEXT = "No feeds followed yet: add one with `/feeds add`."

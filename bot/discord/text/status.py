@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from bot.discord.conversations import CONVERSATION_MINUTES
-from bot.discord.text.safe import MESSAGE_LIMIT, cut_at_word, safe_text
-from retrieval import BuildReport
+from newsbot.bot.discord.conversations import CONVERSATION_MINUTES
+from newsbot.bot.discord.text.safe import MESSAGE_LIMIT, cut_at_word, safe_text
+from newsbot.retrieval import BuildReport
 
 
 def progress_text(done: int, total: int) -> str:

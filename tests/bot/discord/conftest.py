@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Config, load_config
-from retrieval.library import Library
+from newsbot.bot.config import Config, load_config
+from newsbot.retrieval.library import Library
 from tests.discord_support import fake_library, write_config
 from tests.fakes import FAKE_MODEL
 

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from bot.config import Config, load_config
-from retrieval.library import Library
+from newsbot.bot.config import Config, load_config
+from newsbot.retrieval.library import Library
 from tests.discord_support import REAL_MODEL, SUMMONED, embed_text, make_bot, running, write_config
 
 pytestmark = pytest.mark.asyncio
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.asyncio
 
 @pytest.fixture(scope="session")
 def real(tmp_path_factory) -> tuple[Library, Config]:
-    from bot.app import open_library
+    from newsbot.bot.app import open_library
 
     config = load_config(write_config(tmp_path_factory.mktemp("real"), REAL_MODEL))
     library = open_library(config)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.discord.conversations import CONVERSATION_MINUTES, Conversations
-from bot.recent import Recent
-from corpus.model import Paragraph
-from retrieval.search.answer import Answer, Hit
-from retrieval.search.conversation import Conversation
+from newsbot.bot.discord.conversations import CONVERSATION_MINUTES, Conversations
+from newsbot.bot.recent import Recent
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval.search.answer import Answer, Hit
+from newsbot.retrieval.search.conversation import Conversation
 
 ALICE, BOB = 1, 2
 NEWS, SPORT = 10, 20

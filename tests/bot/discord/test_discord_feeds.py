@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import load_config
-from corpus.web.pages import stored_name
+from newsbot.bot.config import load_config
+from newsbot.corpus.web.pages import stored_name
 from tests.corpus.pages_html import rss, story_page
 from tests.corpus.web_server import LoopbackServer, Route
 from tests.discord_support import fake_library, running, write_config

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import load_config
-from bot.discord.conversations import CONVERSATION_MINUTES
-from bot.discord.text.status import AFRESH_TEXT
-from retrieval.search.conversation import Conversation
+from newsbot.bot.config import load_config
+from newsbot.bot.discord.conversations import CONVERSATION_MINUTES
+from newsbot.bot.discord.text.status import AFRESH_TEXT
+from newsbot.retrieval.search.conversation import Conversation
 from tests.discord_support import RecordingLibrary, recording_library, running, write_config
 from tests.fakes import FAKE_MODEL
 

@@ -12,7 +12,7 @@ import pytest
 import simcord
 from filelock import FileLock
 
-from bot.config import load_config
+from newsbot.bot.config import load_config
 from tests.discord_support import SUMMONED, GatedEmbedder, add_article, embed_text, fake_library, running, write_config
 from tests.fakes import FAKE_MODEL
 

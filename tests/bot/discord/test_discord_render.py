@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.discord.input import UserCooldown, has_words, is_command, plain_question
-from bot.discord.text.answers import answer_pages, content_words, highlight, passage_value, sources_pages
-from bot.discord.text.safe import EMBED_TOTAL_LIMIT, FIELD_VALUE_LIMIT, cut_at_word, escape_markdown, fit, neutralise
-from bot.discord.text.status import cooldown_text, problem_text, progress_text, rebuild_done_text
-from corpus.model import Paragraph
-from retrieval.indexing.building import BuildReport
-from retrieval.library import Source
-from retrieval.search.answer import Answer, Hit
+from newsbot.bot.discord.input import UserCooldown, has_words, is_command, plain_question
+from newsbot.bot.discord.text.answers import answer_pages, content_words, highlight, passage_value, sources_pages
+from newsbot.bot.discord.text.safe import EMBED_TOTAL_LIMIT, FIELD_VALUE_LIMIT, cut_at_word, escape_markdown, fit, neutralise
+from newsbot.bot.discord.text.status import cooldown_text, problem_text, progress_text, rebuild_done_text
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval.indexing.building import BuildReport
+from newsbot.retrieval.library import Source
+from newsbot.retrieval.search.answer import Answer, Hit
 
 ZWSP = "\u200b"
 
@@ -265,7 +265,7 @@ def test_cooldown_lets_a_user_ask_again_after_the_wait():
 
 
 def test_best_sentence_is_underlined_and_question_words_stay_bold():
-    from bot.discord.text.answers import emphasise_best_sentence
+    from newsbot.bot.discord.text.answers import emphasise_best_sentence
 
     text = "Kerry was in Paris. The French government summoned the ambassador. Then talks."
     assert emphasise_best_sentence(text, (20, 66), "who summoned the ambassador?") == (
@@ -274,12 +274,12 @@ def test_best_sentence_is_underlined_and_question_words_stay_bold():
 
 
 def test_best_sentence_cut_off_by_the_length_limit_is_clipped():
-    from bot.discord.text.answers import emphasise_best_sentence
+    from newsbot.bot.discord.text.answers import emphasise_best_sentence
 
     assert emphasise_best_sentence("One two. Three four", (9, 40), "nothing") == "One two. __Three four__"
 
 
 def test_the_cut_mark_stays_outside_the_underlined_sentence():
-    from bot.discord.text.answers import emphasise_best_sentence
+    from newsbot.bot.discord.text.answers import emphasise_best_sentence
 
     assert emphasise_best_sentence("One two. Three four…", (9, 40), "nothing") == "One two. __Three four__…"

@@ -15,9 +15,9 @@ import yarl
 from aiohttp import web
 from discord.gateway import DiscordWebSocket
 
-from bot.config import load_config
-from bot.discord.app import INVITE_PERMISSIONS, INVITE_SCOPES
-from bot.discord.run import CONFIG_ERROR, run_discord, serve
+from newsbot.bot.config import load_config
+from newsbot.bot.discord.app import INVITE_PERMISSIONS, INVITE_SCOPES
+from newsbot.bot.discord.run import CONFIG_ERROR, run_discord, serve
 from tests.conftest import REPO
 from tests.discord_support import REAL_MODEL, fake_library, make_bot, write_config
 from tests.fakes import FAKE_MODEL
@@ -181,7 +181,7 @@ def test_discord_unreachable_exits_1_so_the_service_tries_again(indexed_config, 
 def test_a_bad_config_exits_with_the_config_status(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from bot.cli import main
+    from newsbot.bot.cli import main
 
     monkeypatch.setenv("DISCORD_TOKEN", "a-token")
     config = write_config(tmp_path, FAKE_MODEL, search="top_k = 0")

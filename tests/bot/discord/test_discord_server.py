@@ -12,8 +12,8 @@ import discord
 import pytest
 import simcord
 
-from bot.config import load_config
-from bot.discord.app import INVITE_PERMISSIONS
+from newsbot.bot.config import load_config
+from newsbot.bot.discord.app import INVITE_PERMISSIONS
 from tests.discord_support import SUMMONED, fake_library, library_of_one_article, running, write_config
 from tests.fakes import FAKE_MODEL
 

@@ -14,9 +14,9 @@ import httpx
 import pytest
 import uvicorn
 
-from bot.config import ServeSettings
-from bot.serve.api import make_app
-from retrieval.library import Library
+from newsbot.bot.config import ServeSettings
+from newsbot.bot.serve.api import make_app
+from newsbot.retrieval.library import Library
 
 START_SECONDS = 30
 

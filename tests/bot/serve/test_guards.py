@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.serve.guards import MAX_CLIENTS, RateLimiter, bearer, is_loopback, token_matches
+from newsbot.bot.serve.guards import MAX_CLIENTS, RateLimiter, bearer, is_loopback, token_matches
 
 
 class Clock:

@@ -3,7 +3,7 @@ the refusal to open the API to the network without a token."""
 
 from __future__ import annotations
 
-from bot.cli.serve import serving_settings
+from newsbot.bot.cli.serve import serving_settings
 
 
 def test_beyond_this_machine_without_a_token_it_refuses_in_one_line(run, monkeypatch):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.app import open_library
+from newsbot.bot.app import open_library
 from tests.bot.serve.conftest import serving, settings_for, wait_until
 from tests.conftest import FRENCH_AMBASSADOR
 from tests.fakes import HashingTokenEmbedder

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.paragraphs import ParagraphRules
-from retrieval.index import store
-from retrieval.indexing import building
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.retrieval.index import store
+from newsbot.retrieval.indexing import building
 from tests.fakes import HashingTokenEmbedder
 
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # read when Ray is imported: loopback only

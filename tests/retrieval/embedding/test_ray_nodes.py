@@ -28,7 +28,7 @@ def two_nodes():
 
 
 def test_workers_on_two_nodes_build_the_local_index(two_nodes, tmp_path):
-    from retrieval.embedding.ray_pool import RayEmbedder
+    from newsbot.retrieval.embedding.ray_pool import RayEmbedder
 
     shutil.copytree(SHIPPED_ARTICLES, tmp_path / "articles")
     build(tmp_path / "articles", tmp_path / "expected", HashingTokenEmbedder())

@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.index import segment_writer
-from retrieval.index.generations import current_generation
-from retrieval.index.manifest import read_manifest
-from retrieval.index.store import VECTORS
+from newsbot.retrieval.index import segment_writer
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.index.manifest import read_manifest
+from newsbot.retrieval.index.store import VECTORS
 from tests.retrieval.index.test_token_codec import BRAZIL
 
 QUESTIONS = ("Why was the U.S. ambassador summoned?", "How many pieces of French telephone data were recorded?")

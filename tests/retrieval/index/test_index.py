@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from retrieval.index.manifest import FORMAT_VERSION, IndexMissing, IndexOutdated
-from retrieval.index.generations import current_generation
-from retrieval.indexing.lock import BuildBusy, build_lock
-from retrieval.errors import RetrievalError
+from newsbot.retrieval.index.manifest import FORMAT_VERSION, IndexMissing, IndexOutdated
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.indexing.lock import BuildBusy, build_lock
+from newsbot.retrieval.errors import RetrievalError
 from tests.fakes import HashingEmbedder
 from tests.conftest import REPO
 
@@ -162,7 +162,7 @@ import sys, time
 from tests.conftest import Project
 from tests.fakes import HashingEmbedder
 from pathlib import Path
-from retrieval.index import store
+from newsbot.retrieval.index import store
 
 
 class Slow(HashingEmbedder):

@@ -7,12 +7,12 @@ import bm25s
 import numpy as np
 import pytest
 
-from retrieval.indexing import rows
+from newsbot.retrieval.indexing import rows
 
-from retrieval.index.manifest import read_manifest
-from retrieval.index.generations import current_generation
-from retrieval.index import store
-from retrieval.index.lexical import Lexical, terms
+from newsbot.retrieval.index.manifest import read_manifest
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.index import store
+from newsbot.retrieval.index.lexical import Lexical, terms
 
 
 def _only_segment(index_dir):
@@ -101,7 +101,7 @@ def test_a_writer_left_open_never_waits_on_another_writers_append(tmp_path):
 
     import numpy as np
 
-    from retrieval.index.segment_writer import _growing
+    from newsbot.retrieval.index.segment_writer import _growing
 
     left_open = _growing(tmp_path / "a.npy", np.zeros((0, 3), np.int32))
     appending = _growing(tmp_path / "b.npy", np.zeros((0, 3), np.int32))

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.indexing import building
+from newsbot.retrieval.indexing import building
 
-from retrieval.index.manifest import FORMAT_VERSION, read_manifest
-from retrieval.index.generations import current_generation
-from retrieval.index import store
-from retrieval.embedding.embedder import TokenVectors
-from retrieval.index.token_store import QuantisedTokens, TokenStore
-from retrieval.index.lexical import Lexical
-from retrieval.index.segmented import LexicalStack, TokenStack, VectorStack
+from newsbot.retrieval.index.manifest import FORMAT_VERSION, read_manifest
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.index import store
+from newsbot.retrieval.embedding.embedder import TokenVectors
+from newsbot.retrieval.index.token_store import QuantisedTokens, TokenStore
+from newsbot.retrieval.index.lexical import Lexical
+from newsbot.retrieval.index.segmented import LexicalStack, TokenStack, VectorStack
 from tests.conftest import REPO
 
 NEW_ARTICLE = "Brazil's president cancelled a state visit to Washington over the spying reports, her office said on Tuesday.\n"
@@ -215,7 +215,7 @@ def _store(passages) -> TokenStore:
 
 
 def test_token_document_frequencies_are_saved_with_each_segment(project, appending):
-    from retrieval.index.token_store import document_frequencies
+    from newsbot.retrieval.index.token_store import document_frequencies
 
     library = project.library()
     library.rebuild()
@@ -228,7 +228,7 @@ def test_token_document_frequencies_are_saved_with_each_segment(project, appendi
 
 
 def test_passages_are_read_lazily_and_equal_to_the_file(project, appending, tmp_path):
-    from retrieval.index.passages_file import PassageFiles
+    from newsbot.retrieval.index.passages_file import PassageFiles
 
     library = project.library()
     library.rebuild()

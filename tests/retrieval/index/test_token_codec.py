@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.embedding.embedder import TokenVectors, normalise_rows
-from retrieval.index import segment_writer, store
-from retrieval.index.generations import current_generation
-from retrieval.index.manifest import read_manifest
-from retrieval.index.token_codec import CODEBOOK, TokenCodec, pieces_for
-from retrieval.index.token_store import QuantisedTokens, TokenStore, token_weights
+from newsbot.retrieval.embedding.embedder import TokenVectors, normalise_rows
+from newsbot.retrieval.index import segment_writer, store
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.index.manifest import read_manifest
+from newsbot.retrieval.index.token_codec import CODEBOOK, TokenCodec, pieces_for
+from newsbot.retrieval.index.token_store import QuantisedTokens, TokenStore, token_weights
 from tests.fakes import HashingTokenEmbedder
 
 BRAZIL = "Brazil's president cancelled a state visit to Washington over the spying reports, her office said.\n"
@@ -197,6 +197,6 @@ def test_a_growing_segment_codes_from_the_threshold_on_and_keeps_no_int8_rows(tm
     assert codes.shape == (files.tokens, 48) and codes.dtype == np.uint8
     loaded = TokenCodec.load(tmp_path)
     _, int8, scales, _ = TokenStore.concat(written, 384)
-    from retrieval.embedding.int8 import dequantise
+    from newsbot.retrieval.embedding.int8 import dequantise
 
     np.testing.assert_array_equal(codes, loaded.encode(dequantise(int8, scales)))

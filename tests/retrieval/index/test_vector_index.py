@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from retrieval.index.generations import current_generation
-from retrieval.index import store
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.index import store
 
-from retrieval.index import vector_index
-from retrieval.embedding.embedder import normalise_rows
+from newsbot.retrieval.index import vector_index
+from newsbot.retrieval.embedding.embedder import normalise_rows
 from tests.conftest import REPO
 
 
@@ -132,7 +132,7 @@ def test_an_index_built_from_a_memory_mapped_file_in_chunks_holds_every_vector(t
 def test_a_reduced_graph_of_passages_answers_like_the_exact_index_and_takes_updates(project, monkeypatch):
     """The biggest archives' index type, forced onto the shipped articles: its answers match
     the exact index's, and an article added later (a small exact segment) merges with it."""
-    from retrieval.indexing import building
+    from newsbot.retrieval.indexing import building
     from tests.retrieval.index.test_segments import APPEND_ALWAYS, NEW_ARTICLE
 
     questions = [json.loads(line)["q"] for line in (REPO / "benchmarks/questions/shipped.jsonl").open()]

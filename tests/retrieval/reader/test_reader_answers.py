@@ -39,7 +39,7 @@ def ferry(tmp_path_factory) -> Path:
 
 def ask(root: Path, question: str) -> dict:
     env = {**os.environ, "NEWSBOT_CONFIG": str(root / "config.toml")}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--json", question], capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "newsbot.bot.cli", "ask", "--json", question], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

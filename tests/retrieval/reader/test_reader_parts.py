@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from retrieval.embedding.embedder import TokenVectors
-from retrieval.reader.reading import Reading, best_span
-from retrieval.search.ranked import Ranked
-from retrieval.search.ranking import Ranking
-from retrieval.search.read_verdict import judge_read
-from retrieval.search.reading import Read, read_ranking
-from retrieval.search.settings import SearchSettings
+from newsbot.retrieval.embedding.embedder import TokenVectors
+from newsbot.retrieval.reader.reading import Reading, best_span
+from newsbot.retrieval.search.ranked import Ranked
+from newsbot.retrieval.search.ranking import Ranking
+from newsbot.retrieval.search.read_verdict import judge_read
+from newsbot.retrieval.search.reading import Read, read_ranking
+from newsbot.retrieval.search.settings import SearchSettings
 
 
 def test_best_span_takes_the_highest_start_plus_end():

@@ -3,9 +3,9 @@
 
 import pytest
 
-from corpus.loader import read_article, scan
-from corpus.paragraphs import ParagraphRules
-from retrieval.search.duplicates import same_statement
+from newsbot.corpus.loader import read_article, scan
+from newsbot.corpus.paragraphs import ParagraphRules
+from newsbot.retrieval.search.duplicates import same_statement
 from tests.conftest import REPO
 
 ARTICLES = REPO / "corpus" / "articles"

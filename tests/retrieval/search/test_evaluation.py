@@ -5,12 +5,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-import bot.app
-from bot.cli import main
-from corpus.model import Paragraph
-from retrieval.embedding.choice import Embedders
-from retrieval.search.answer import Answer, Hit
-from retrieval.search.evaluation import EvalQuestion, evaluate, is_right
+import newsbot.bot.app
+from newsbot.bot.cli import main
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval.embedding.choice import Embedders
+from newsbot.retrieval.search.answer import Answer, Hit
+from newsbot.retrieval.search.evaluation import EvalQuestion, evaluate, is_right
 
 
 def hit(article: str, text: str, also=()) -> Hit:
@@ -54,7 +54,7 @@ def test_metrics_over_answerable_and_unanswerable():
 
 
 def test_eval_command_gates_on_min_top1(project, monkeypatch, tmp_path):
-    monkeypatch.setattr(bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
+    monkeypatch.setattr(newsbot.bot.app, "choose_embedders", lambda config: Embedders.one(lambda: project.embedder))
     questions = tmp_path / "q.jsonl"
     questions.write_text(
         json.dumps({"q": "70.3 million pieces of French telephone data", "gold": ["70.3 million"]}) + "\n"
@@ -72,7 +72,7 @@ def test_eval_command_gates_on_min_top1(project, monkeypatch, tmp_path):
 
 
 def test_conversation_lines_are_asked_in_order_each_turn_with_the_earlier_ones(tmp_path):
-    from retrieval.search.evaluation import load_questions
+    from newsbot.retrieval.search.evaluation import load_questions
 
     line = {"id": "c1", "article": "a.txt", "turns": [
         {"turn": 1, "q": "who spoke?", "gold": ["the minister spoke", "the minister"], "answerable": True, "span": [0, 18]},

@@ -7,12 +7,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from retrieval.embedding.embedder import TokenVectors, normalise_rows
-from retrieval.index import segment_writer
-from retrieval.index.token_store import token_weights
-from retrieval.search.exact_top import exact_maxsim, rescore_best
-from retrieval.search.ranking import encode_query, rank
-from retrieval.search.settings import SearchSettings
+from newsbot.retrieval.embedding.embedder import TokenVectors, normalise_rows
+from newsbot.retrieval.index import segment_writer
+from newsbot.retrieval.index.token_store import token_weights
+from newsbot.retrieval.search.exact_top import exact_maxsim, rescore_best
+from newsbot.retrieval.search.ranking import encode_query, rank
+from newsbot.retrieval.search.settings import SearchSettings
 from tests.fakes import HashingTokenEmbedder
 
 QUESTION = "Why was the U.S. ambassador summoned?"
@@ -91,8 +91,8 @@ def test_with_nothing_coded_the_ranking_comes_back_untouched():
 
 
 def test_config_sets_how_many_are_scored_again(project):
-    from bot.app import open_library
-    from bot.config import load_config
+    from newsbot.bot.app import open_library
+    from newsbot.bot.config import load_config
 
     project.config_path.write_text(project.config_path.read_text() + "\n[search]\nexact_rescore = 0\n")
     assert open_library(load_config(project.config_path), lambda: project.embedder).search_settings.exact_rescore == 0

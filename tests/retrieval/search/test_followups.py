@@ -1,7 +1,7 @@
 """Follow-up questions read in the light of their conversation (fake embedder, real search)."""
 
 
-from retrieval.search.conversation import MAX_TURNS, Conversation
+from newsbot.retrieval.search.conversation import MAX_TURNS, Conversation
 from tests.conftest import FRENCH_AMBASSADOR
 
 SUMMONED = "who summoned the ambassador?"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from corpus.segmenter import spans
-from retrieval.index.lexical import terms
-from retrieval.search.highlight import best_sentence
+from newsbot.corpus.segmenter import spans
+from newsbot.retrieval.index.lexical import terms
+from newsbot.retrieval.search.highlight import best_sentence
 
 
 def sentences(text):

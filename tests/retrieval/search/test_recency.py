@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from corpus.dates import article_day
-from retrieval.search.answering import Request, search
-from retrieval.search.recency import TimeWindow, combined, read_time_words, since_window
+from newsbot.corpus.dates import article_day
+from newsbot.retrieval.search.answering import Request, search
+from newsbot.retrieval.search.recency import TimeWindow, combined, read_time_words, since_window
 
 TODAY = dt.date(2026, 11, 26)  # a Thursday
 DAY = dt.timedelta(days=1)

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from corpus.model import Paragraph
-from retrieval.search import relevance
-from retrieval.search.evaluation import EvalQuestion, rationale_right
+from newsbot.corpus.model import Paragraph
+from newsbot.retrieval.search import relevance
+from newsbot.retrieval.search.evaluation import EvalQuestion, rationale_right
 
 
 @pytest.mark.parametrize("question", ["who summoned the ambassador?", "Mexico Calderon email Der Spiegel", "zebra quantum lasagne"])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from retrieval.search.answering import QuestionError
+from newsbot.retrieval.search.answering import QuestionError
 
 QUOTE = '"In a relationship between neighbors and partners there is no place for the practices alleged," the statement said.'
 

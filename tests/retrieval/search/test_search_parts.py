@@ -5,11 +5,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.embedding.embedder import TokenVectors, normalise_rows
-from retrieval.embedding.int8 import dequantise, quantise
-from retrieval.index.lexical import _stopwords, terms
-from retrieval.index.row_ranges import gather_ranges, max_per_range
-from retrieval.index.token_store import QuantisedTokens, TokenStore
+from newsbot.retrieval.embedding.embedder import TokenVectors, normalise_rows
+from newsbot.retrieval.embedding.int8 import dequantise, quantise
+from newsbot.retrieval.index.lexical import _stopwords, terms
+from newsbot.retrieval.index.row_ranges import gather_ranges, max_per_range
+from newsbot.retrieval.index.token_store import QuantisedTokens, TokenStore
 
 lengths = st.lists(st.integers(0, 5), min_size=1, max_size=12)
 
@@ -78,7 +78,7 @@ def test_quantised_token_vectors_keep_their_direction(rows, seed):
 def test_top_keyword_documents_from_the_matching_ones_equal_a_full_sort(size, columns, k, seed):
     """Only documents holding a question word are looked at: the result is still the k best
     positive scores of all documents, best first."""
-    from retrieval.search.ranking import _top_positive
+    from newsbot.retrieval.search.ranking import _top_positive
 
     columns = [[d for d in column if d < size] for column in columns]
     values = np.zeros(size, dtype=np.float32)
@@ -97,7 +97,7 @@ def test_top_keyword_documents_by_a_sampled_threshold_equal_a_full_sort(size, po
     """When most documents hold a question word, a threshold from a sample of the values
     narrows the sort; the result is still exactly the k best, ties by index (`coarse`
     values make many ties)."""
-    from retrieval.search.ranking import _above_sampled_threshold, _top_positive
+    from newsbot.retrieval.search.ranking import _above_sampled_threshold, _top_positive
 
     rng = np.random.default_rng(seed)
     values = np.where(rng.random(size) < positive_share, rng.random(size), 0).astype(np.float32)
