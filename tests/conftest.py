@@ -78,3 +78,12 @@ def run(project: Project, monkeypatch):
         return CliRunner().invoke(main, [*args, "--config", str(project.config_path)], input=input)
 
     return invoke
+
+
+@pytest.fixture(scope="module")
+def real_project(tmp_path_factory) -> Path:
+    """The shipped articles configured for the real bundled model, once per test module."""
+    root = tmp_path_factory.mktemp("real")
+    shutil.copytree(SHIPPED_ARTICLES, root / "articles")
+    write_config(root, model="all-MiniLM-L6-v2")
+    return root

@@ -2,25 +2,16 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FRENCH_AMBASSADOR, SHIPPED_ARTICLES, write_config
+from tests.conftest import FRENCH_AMBASSADOR
 
 pytestmark = pytest.mark.model
 NEWSBOT = [sys.executable, "-m", "newsbot.bot.cli"]
-
-
-@pytest.fixture(scope="module")
-def real_project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("real")
-    shutil.copytree(SHIPPED_ARTICLES, root / "articles")
-    write_config(root, model="all-MiniLM-L6-v2")
-    return root
 
 
 def newsbot(root: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:

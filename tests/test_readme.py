@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SHIPPED_ARTICLES, write_config
+from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DOCS = {page.name: page.read_text(encoding="utf-8") for page in (REPO / "docs").glob("*.md")}
@@ -24,14 +23,6 @@ QUESTION = "who summoned the ambassador?"
 
 def fenced_blocks(language: str, text: str = EVERYTHING) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
-
-
-@pytest.fixture(scope="module")
-def real_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("readme")
-    shutil.copytree(SHIPPED_ARTICLES, root / "articles")
-    write_config(root, model="all-MiniLM-L6-v2")
-    return root
 
 
 def newsbot(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -44,19 +35,19 @@ def newsbot(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.model
-def test_the_quick_start_shows_what_ask_prints(real_root):
+def test_the_quick_start_shows_what_ask_prints(real_project):
     block = next(b for b in fenced_blocks("console", README) if f'make ask Q="{QUESTION}"' in b)
     shown = block.splitlines()
     assert shown[1].startswith("No index yet")  # stderr, on the first run
-    printed = newsbot(real_root, "ask", QUESTION).stdout.rstrip("\n").splitlines()
+    printed = newsbot(real_project, "ask", QUESTION).stdout.rstrip("\n").splitlines()
     assert printed == shown[2:]
 
 
 @pytest.mark.model
-def test_the_ask_json_example_is_what_ask_json_gives(real_root):
+def test_the_ask_json_example_is_what_ask_json_gives(real_project):
     block = next(b for b in fenced_blocks("json") if QUESTION in b)
     example = json.loads(block)
-    real = json.loads(newsbot(real_root, "ask", "--json", QUESTION).stdout)
+    real = json.loads(newsbot(real_project, "ask", "--json", QUESTION).stdout)
     assert set(example) == set(real), "the example shows every top-level key"
     for key, value in example.items():
         if key != "passages":
