@@ -56,7 +56,11 @@ def span_tokens(tokenizer_path: Path, text: str, spans, limit: int) -> tuple[int
 
 
 def make_batch(examples: list[Example], table: TokenTable, spans: dict[str, tuple[int, int] | None], shape) -> Batch:
-    pairs_q, pairs_p, labels, starts, ends = [], [], [], [], []
+    pairs_q: list[tuple[np.ndarray, np.ndarray]] = []
+    pairs_p: list[tuple[np.ndarray, np.ndarray]] = []
+    labels: list[float] = []
+    starts: list[int] = []
+    ends: list[int] = []
     group_size = max(len(e.passages) for e in examples)
     group = np.full((len(examples), group_size), -1, dtype=np.int64)
     for row, example in enumerate(examples):

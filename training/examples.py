@@ -24,8 +24,15 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
-SETS = {
+
+class _SetReading(TypedDict):
+    negatives: int  # how many non-answering passages each question keeps
+    take_out: bool  # whether the answering paragraph, answer sentence taken out, is one of them
+
+
+SETS: dict[str, _SetReading] = {
     "squad11_extra/dev_extra13.jsonl.gz": {"negatives": 5, "take_out": True},
     "squadshifts/new_wiki.jsonl.gz": {"negatives": 5, "take_out": True},
     "realtimeqa/realtimeqa.jsonl.gz": {"negatives": 4, "take_out": False},

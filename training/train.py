@@ -131,8 +131,8 @@ def score(model: Reader, examples: list[Example], table, spans, shape) -> dict:
             overlap += s <= int(batch.end[pair]) and e >= int(batch.start[pair])
     model.train()
     by_source: dict[str, int] = {}
-    for e in examples:
-        by_source[e.source] = by_source.get(e.source, 0) + 1
+    for example in examples:
+        by_source[example.source] = by_source.get(example.source, 0) + 1
     return {
         "held_out_questions": len(examples), "answer_first_in_group": round(first / max(len(examples), 1), 4),
         "span_overlaps_answer": round(overlap / max(spanned, 1), 4), "held_out_by_source": by_source,
@@ -146,7 +146,9 @@ def _spans(examples: list[Example], work: Path, limit: int) -> dict[str, tuple[i
 
 def _order(count: int, batch: int, steps: int, seed: int) -> list[list[int]]:
     """Which training questions each step takes: epochs of a seeded shuffle."""
-    rng, order, pool = random.Random(seed), [], []
+    rng = random.Random(seed)
+    order: list[list[int]] = []
+    pool: list[int] = []
     while len(order) < steps:
         if len(pool) < batch:
             fresh = list(range(count))

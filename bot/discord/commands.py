@@ -81,7 +81,9 @@ class MessageReply:
         await self.refuse(text)
 
     async def send(self, embed: discord.Embed, view: discord.ui.View | None) -> discord.Message:
-        return await self.message.channel.send(embed=embed, view=view, reference=self._reference)
+        # discord.py's overloads take a View or no view, not None (which send treats as none)
+        extra: dict[str, Any] = {"view": view} if view is not None else {}
+        return await self.message.channel.send(embed=embed, reference=self._reference, **extra)
 
 
 class NewsTree(app_commands.CommandTree):

@@ -63,6 +63,7 @@ class UserCooldown:
         now = self._clock() if self._clock is not None else time.monotonic()
         now += 1.0  # discord.py reads a time of 0 as "use time.time()"; simcord's clock starts at 0
         bucket = self._buckets.get_bucket(user_id, now)
+        assert bucket is not None  # None only for a mapping made without a cooldown; ours has one
         wait = bucket.update_rate_limit(now)
         if wait is not None and wait <= 0:
             bucket.reset()

@@ -7,6 +7,8 @@ contract other tools read: keys are only ever added.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -101,4 +103,5 @@ class ChangeReport(BaseModel):
     generation: str | None
 
 
-ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 429, 503)}
+# FastAPI's `responses` is keyed by status code or range ("4XX"): typed as it takes it
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 429, 503)}

@@ -17,11 +17,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from newsbot.corpus.errors import CorpusError
 from newsbot.corpus.web.addresses import LocalAddressRefused, guarded_pool_manager, private_address
 from newsbot.corpus.web.fetch_reasons import network_reason, status_reason
+
+if TYPE_CHECKING:  # imported where it is used: only a fetch of robots.txt needs it
+    from protego import Protego
 
 ROBOTS_AGENT = "newsbot"  # the token robots.txt rules are matched against
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -140,7 +144,7 @@ class Fetcher:
             else guarded_pool_manager(num_pools=20, maxsize=1)
         )
         self._addresses: dict[str, str | None] = {}  # host -> why it is refused, or None
-        self._robots: dict[str, object] = {}  # origin -> Protego rules, or a FetchError to repeat
+        self._robots: dict[str, Protego | FetchError] = {}  # origin -> Protego rules, or a FetchError to repeat
         self._last_request: dict[str, float] = {}  # origin -> clock() when it last answered (or failed to)
 
     def get(self, url: str, html_only: bool = False, accept: str = "*/*") -> Fetched:
@@ -249,8 +253,8 @@ class Fetcher:
         host = urlsplit(url).hostname or ""
         if host not in self._addresses:
             self._addresses[host] = private_address(host)
-        if self._addresses[host]:
-            raise FetchError(asked, self._addresses[host])
+        if refused := self._addresses[host]:
+            raise FetchError(asked, refused)
 
     def _check_robots(self, url: str, asked: str) -> None:
         origin = _origin(url)
@@ -263,11 +267,10 @@ class Fetcher:
             where = "it" if url == asked else url
             raise FetchError(asked, f"{origin}/robots.txt forbids newsbot to fetch {where}; not fetched")
 
-    def _load_robots(self, origin: str):
+    def _load_robots(self, origin: str) -> Protego | FetchError:
         """The host's rules. As RFC 9309 says: a 4xx answer means no rules (fetch anything);
         a 5xx or no answer means fetch nothing from that host this run."""
         from protego import Protego
-
         robots_url = f"{origin}/robots.txt"
         self._robots[origin] = Protego.parse("")  # its own fetch (and redirects) is not checked
         try:

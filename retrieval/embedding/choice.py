@@ -91,6 +91,7 @@ def choose(index_dir: Path, model: str, warn: Warn, ray_address: str | None = No
             building()  # sentence-transformers makes the export the workers load
             if not has_export(index_dir, model):
                 raise RetrievalError(f"--ray sends the ONNX export of '{model}' to the workers, and it could not be made")
+        assert ray_address is not None  # on_ray is chosen only when an address is given
         return onnx_on_ray(ray_address, index_dir, model)
 
     building = _once(for_building)
@@ -111,7 +112,8 @@ def _full_model_with_export(index_dir: Path, model: str, warn: Warn) -> Embedder
 
 def _once(factory: Callable[[], Embedder]) -> Callable[[], Embedder]:
     """`factory`, called at most once (thread-safe): a model is loaded once per process."""
-    lock, made = threading.Lock(), []
+    lock = threading.Lock()
+    made: list[Embedder] = []
 
     def call() -> Embedder:
         with lock:

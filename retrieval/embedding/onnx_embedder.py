@@ -111,7 +111,11 @@ class OnnxEmbedder:
             if keep_tokens:
                 for row, encoding, per_token in zip(rows, chunk, token_vectors):
                     tokens[row] = self._content_tokens(encoding, per_token)
-        return normalise_rows(vectors), tokens if keep_tokens else []
+        if not keep_tokens:
+            return normalise_rows(vectors), []
+        filled = [token for token in tokens if token is not None]
+        assert len(filled) == len(tokens)  # every row is in one batch of `order`, so each was set
+        return normalise_rows(vectors), filled
 
     def _content_tokens(self, encoding, per_token: np.ndarray) -> TokenVectors:
         ids = np.asarray(encoding.ids, dtype=np.int32)

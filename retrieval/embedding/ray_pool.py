@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,9 @@ from newsbot.retrieval.errors import RetrievalError
 QUEUED_PER_ACTOR = 2  # one running, one waiting: an actor never waits for the driver
 RETRIES = 3  # restarts of a lost actor, and re-runs of its chunks
 START_TIMEOUT_S = 300  # for every actor to load its model (a cluster without free CPUs never does)
-Load = Callable[[object], TokenEmbedder]  # runs on a worker: the model, from what the driver put
+# runs on a worker: the model, from what the driver put (opaque to the pool: each loader
+# takes its own payload, as load_onnx takes onnx_files' dict)
+Load = Callable[[Any], TokenEmbedder]
 
 
 def onnx_files(export_dir: Path) -> dict[str, bytes]:
@@ -106,7 +109,7 @@ class RayEmbedder:
         actor = ray.remote(num_cpus=1, max_restarts=retries, max_task_retries=retries)(EmbedWorker)
         self.actors = [actor.remote(load, self._payload) for _ in range(max(1, workers))]
         try:
-            where = ray.get([a.ready.remote() for a in self.actors], timeout=START_TIMEOUT_S)
+            where = ray.get([a.ready.remote() for a in self.actors], timeout=START_TIMEOUT_S)  # type: ignore[attr-defined]  # ray's stubs give an actor's methods no .remote unless @ray.method
         except ray.exceptions.GetTimeoutError:
             raise RetrievalError(
                 f"the cluster did not start {len(self.actors)} embedding workers in {START_TIMEOUT_S} s: "
@@ -140,7 +143,7 @@ class RayEmbedder:
         while given < len(chunks):
             while sent < len(chunks) and min(queued) < QUEUED_PER_ACTOR:
                 actor = queued.index(min(queued))
-                ref = self.actors[actor].embed.remote(list(chunks[sent]), with_tokens, firsts[sent])
+                ref = self.actors[actor].embed.remote(list(chunks[sent]), with_tokens, firsts[sent])  # type: ignore[attr-defined]  # ray's stubs give an actor's methods no .remote unless @ray.method
                 running[ref] = (actor, sent)
                 queued[actor] += 1
                 sent += 1
@@ -172,13 +175,13 @@ class RayEmbedder:
     def peak_memory_mb(self) -> list[float]:
         import ray
 
-        return ray.get([a.peak_memory_mb.remote() for a in self.actors])
+        return ray.get([a.peak_memory_mb.remote() for a in self.actors])  # type: ignore[attr-defined]  # ray's stubs give an actor's methods no .remote unless @ray.method
 
     def close(self) -> None:
         import ray
 
         for actor in self.actors:
-            ray.kill(actor, no_restart=True)
+            ray.kill(actor, no_restart=True)  # type: ignore[arg-type]  # ray types a new actor ActorHandle | its class; it is the handle
 
 
 def _gist(error: Exception) -> str:

@@ -95,6 +95,7 @@ class SegmentWriter:
     def _append_tokens(self, tokens: Sequence[QuantisedTokens] | None) -> None:
         if tokens is None:
             raise ValueError("this segment keeps token vectors, and an article came without them")
+        assert self._tokens_out is not None  # called only when this segment keeps token vectors
         self._tokens_out.append(tokens)
 
     def finish(self, index_type: str | None = None, index_params: dict | None = None) -> tuple[str, dict]:
@@ -167,7 +168,7 @@ class TokenFiles:
         self.tokens += len(ids)
         if self.codec is None:
             self._codes.append(np.ascontiguousarray(codes))
-            self._scales.append(np.ascontiguousarray(scales))
+            self._int8_scales().append(np.ascontiguousarray(scales))
             if self.tokens >= COMPRESS_FROM_TOKENS:
                 self._start_coding()
         else:
@@ -194,6 +195,11 @@ class TokenFiles:
         if self._codes_path != self.folder / TOKEN_CODES:
             os.replace(self._codes_path, self.folder / TOKEN_CODES)
 
+    def _int8_scales(self) -> NpyAppendArray:
+        """The scales file: written for as long as the rows are int8 (there is no codec yet)."""
+        assert self._scales is not None
+        return self._scales
+
     def files(self) -> list[NpyAppendArray]:
         return [out for out in (self._ids, self._codes, self._scales) if out is not None]
 
@@ -201,7 +207,7 @@ class TokenFiles:
         """Train the codebook on the int8 rows written so far, code them into a new file that
         later passages grow, and delete them."""
         self._codes.close()
-        self._scales.close()
+        self._int8_scales().close()
         codes = np.load(self.folder / TOKEN_CODES, mmap_mode="r", allow_pickle=False)
         scales = np.load(self.folder / TOKEN_SCALES, mmap_mode="r", allow_pickle=False)
         sample = np.linspace(0, len(codes) - 1, min(len(codes), TRAIN_TOKENS)).astype(np.int64)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import cached_property
-from typing import Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -35,10 +35,24 @@ def _by_part(rows: np.ndarray, starts: np.ndarray):
         yield int(part), where, rows[where] - starts[part]
 
 
+class Rows(Protocol):
+    """What is read of a table of rows: a (memory-mapped) array, or a `RowStack` of them."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    @property
+    def dtype(self) -> np.dtype: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, rows: Any, /) -> Any: ...
+
+
 class RowStack:
     """Arrays of rows (memory-mapped, one per segment) indexed as one, without copying them."""
 
-    def __init__(self, arrays: Sequence[np.ndarray]) -> None:
+    def __init__(self, arrays: Sequence[Rows]) -> None:
         self.arrays = list(arrays)
         self.starts = _starts([len(a) for a in self.arrays])
         self.shape = (int(self.starts[-1]), *self.arrays[0].shape[1:])
@@ -114,9 +128,9 @@ class LexicalStack:
         self.live_documents = int((~dead_documents).sum())
         self.lengths_known = all(part.lengths is not None for part in self.parts if part.size)
         if self.lengths_known:
-            live_length = sum(int(part.lengths[live].sum()) for part, live in zip(self.parts, self.live_parts) if part.size)
+            live_length = sum(int(_lengths(part)[live].sum()) for part, live in zip(self.parts, self.live_parts) if part.size)
             self.average_length = live_length / max(self.live_documents, 1)
-            self.own_average = [float(part.lengths.mean()) if part.size else 1.0 for part in self.parts]
+            self.own_average = [float(_lengths(part).mean()) if part.size else 1.0 for part in self.parts]
 
     def scores(self, question_terms: list[str]) -> np.ndarray:
         if len(self.parts) == 1 and not self.dead.any():
@@ -158,11 +172,17 @@ class LexicalStack:
         if not self.lengths_known:
             return share
         k1, b = part.k1_b
-        lengths = part.lengths[held].astype(np.float64)
+        lengths = _lengths(part)[held].astype(np.float64)  # the part holds the term, so it has documents
         own = k1 * (1 - b + b * lengths / self.own_average[i])
         corpus = k1 * (1 - b + b * lengths / self.average_length)
         tf = share * own / (1 - share)
         return tf / (tf + corpus)
+
+
+def _lengths(part: Lexical) -> np.ndarray:
+    """A part's document lengths, asked only when `lengths_known`: every part with documents has them."""
+    assert part.lengths is not None
+    return part.lengths
 
 
 class TokenStack:
@@ -188,14 +208,14 @@ class TokenStack:
         part, local = locate(self.starts, row)
         return self.stores[part].passage(local)
 
-    def coded(self, rows: Sequence[int]) -> np.ndarray:
+    def coded(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         found = np.zeros(len(rows), dtype=bool)
         for part, where, local in _by_part(rows, self.starts):
             found[where] = self.stores[part].coded(local)
         return found
 
-    def maxsim(self, query: TokenVectors, rows: Sequence[int]) -> np.ndarray:
+    def maxsim(self, query: TokenVectors, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         scores = np.zeros(len(rows), dtype=np.float32)
         if len(query.ids) == 0:

@@ -49,7 +49,7 @@ from newsbot.retrieval.index.manifest import (
     read_manifest,
 )
 from newsbot.retrieval.index.passages_file import PassageFiles
-from newsbot.retrieval.index.segmented import LexicalStack, RowStack, TokenStack, VectorStack
+from newsbot.retrieval.index.segmented import LexicalStack, Rows, RowStack, TokenStack, VectorStack
 from newsbot.retrieval.index.token_codec import CODEBOOK, TokenCodec
 from newsbot.retrieval.index.token_store import TokenStore
 
@@ -73,14 +73,15 @@ class IndexData:
     unit_start[p]:unit_start[p+1], and unit_start[p] is the passage itself.
     """
 
-    passages: Sequence[Paragraph]  # `PassageFiles`: rows parsed when read
+    passages: PassageFiles  # rows parsed when read
     units: np.ndarray  # int32 rows (passage row, start, end)
-    vectors: np.ndarray  # float32 (float16 in big segments), one row per unit (a `RowStack` over several segments)
+    vectors: Rows  # float32 (float16 in big segments), one row per unit (a `RowStack` over several segments)
     tokens: tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray] | None  # TOKEN_ARRAYS, in order
     codec: TokenCodec | None = None  # the codebook of product-quantised token vectors (no scales then)
 
     def passage_tokens(self, rows: Sequence[int]):
         """These passages' token vectors as a build copies them (`TokenStore.quantised`)."""
+        assert self.tokens is not None  # asked only of data that keeps token vectors
         return TokenStore.from_arrays(*self.tokens, codec=self.codec).quantised(rows)
 
     @cached_property
@@ -198,11 +199,12 @@ def _load_segment(path: Path, entry: SegmentEntry, dimension: int) -> Segment:
                 codec = TokenCodec.load(path)
         scales = None if codec else _load(path / TOKEN_SCALES)
         tokens = (_load(path / TOKEN_IDS), _load(path / TOKEN_CODES), scales, _load(path / TOKEN_OFFSETS))
-    data = IndexData(passages, _load(path / UNITS), _load(path / VECTORS), tokens, codec)
+    vectors = _load(path / VECTORS)
+    data = IndexData(passages, _load(path / UNITS), vectors, tokens, codec)
     if entry.index_type not in (vector_index.FLAT, vector_index.HNSW, vector_index.REDUCED):
         raise ValueError(f"unknown index type {entry.index_type!r}")  # the manifest's fault, not the file's
     with _reading(path / INDEX):
-        faiss_index = vector_index.load(path / INDEX, entry.index_type, entry.index_params, data.vectors, len(passages))
+        faiss_index = vector_index.load(path / INDEX, entry.index_type, entry.index_params, vectors, len(passages))
     with _reading(path / BM25_PASSAGES):
         lexical_passages = Lexical.load(path / BM25_PASSAGES)
     with _reading(path / BM25_WINDOWS):
@@ -246,14 +248,14 @@ def _one_view(path: Path, manifest: Manifest, segments: tuple[Segment, ...]) -> 
     )
     window_rows = data.window_rows()
     dead_units = ~live[units[:, 0]]
-    stores = [s.token_store for s in segments]
+    stores = [s.token_store for s in segments if s.token_store is not None]
     return StoredIndex(
         path, manifest, segments, data,
         VectorStack([s.faiss_index for s in segments], dead_units),
         LexicalStack([s.lexical_passages for s in segments], ~live),
         LexicalStack([s.lexical_windows for s in segments], dead_units[window_rows]),
         window_rows,
-        TokenStack(stores, ~live) if all(store is not None for store in stores) else None,
+        TokenStack(stores, ~live) if len(stores) == len(segments) else None,
         live,
     )
 

@@ -99,7 +99,9 @@ class TokenStore:
         return len(self.offsets) - 1
 
     @staticmethod
-    def concat(tokens: Sequence[QuantisedTokens], dimension: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def concat(
+        tokens: Sequence[QuantisedTokens], dimension: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
         """The stored arrays (ids, codes, scales, offsets) for these passages' token vectors."""
         lengths = np.array([len(t.ids) for t in tokens], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -126,20 +128,26 @@ class TokenStore:
         for row in rows:
             start, end = int(self.offsets[row]), int(self.offsets[row + 1])
             ids, codes = np.array(self.ids[start:end], dtype=np.int32), np.array(self.codes[start:end])
-            scales = None if self.codec is not None else np.array(self.scales[start:end])
+            scales = None if self.codec is not None else np.array(self._int8_scales()[start:end])
             copied.append(QuantisedTokens(ids, codes, scales, self.codec))
         return copied
+
+    def _int8_scales(self) -> np.ndarray:
+        """The scales of int8 codes: a store without a codec always has them (`store` loads
+        scales exactly when there is no codebook, and `concat` keeps them)."""
+        assert self.scales is not None
+        return self.scales
 
     def _vectors(self, token_rows: np.ndarray) -> np.ndarray:
         """float32 unit-length vectors of these token rows."""
         if self.codec is None:
-            return dequantise(self.codes[token_rows], self.scales[token_rows])
+            return dequantise(self.codes[token_rows], self._int8_scales()[token_rows])
         return self.codec.vectors(self.codes[token_rows])
 
     def _similarities(self, query: np.ndarray, token_rows: np.ndarray) -> np.ndarray:
         """Cosine of each question token (rows) with each of these stored tokens (columns)."""
         if self.codec is None:
-            return (query @ self.codes[token_rows].T.astype(np.float32)) * self.scales[token_rows]
+            return (query @ self.codes[token_rows].T.astype(np.float32)) * self._int8_scales()[token_rows]
         return self.codec.similarities(query, self.codes[token_rows])
 
     def maxsim(self, query: TokenVectors, rows: Sequence[int]) -> np.ndarray:
@@ -148,7 +156,7 @@ class TokenStore:
             return np.zeros(len(rows), dtype=np.float32)
         return self.weighted_maxsim(query, rows, token_weights(self.idf, query.ids))
 
-    def weighted_maxsim(self, query: TokenVectors, rows: Sequence[int], weights: np.ndarray) -> np.ndarray:
+    def weighted_maxsim(self, query: TokenVectors, rows: Sequence[int] | np.ndarray, weights: np.ndarray) -> np.ndarray:
         """MaxSim with the question tokens' weights given: a segmented index weighs by all segments."""
         rows = np.asarray(rows, dtype=np.int64)
         starts, ends = self.offsets[rows], self.offsets[rows + 1]

@@ -103,13 +103,15 @@ def build(vectors: np.ndarray, index_type: str, params: dict[str, Any], passage_
     if index_type == REDUCED:
         return _build_reduced(vectors, ReducedParams(**params), passage_rows)
     dimension = vectors.shape[1]
+    index: faiss.Index
     if index_type == FLAT:
         index = faiss.IndexFlatIP(dimension)
     elif index_type == HNSW:
         hnsw = HnswParams(**params)
-        index = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit, hnsw.m, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = hnsw.ef_construction
-        index.train(_float_rows(vectors, _training_rows(len(vectors))))
+        graph = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit, hnsw.m, faiss.METRIC_INNER_PRODUCT)  # type: ignore[arg-type]  # stub says ScalarQuantizer; faiss takes its QuantizerType, an int
+        graph.hnsw.efConstruction = hnsw.ef_construction
+        graph.train(_float_rows(vectors, _training_rows(len(vectors))))
+        index = graph
     else:
         raise ValueError(f"unknown index type {index_type!r}")
     for start in range(0, len(vectors), ADD_CHUNK):
@@ -130,7 +132,7 @@ def _build_reduced(vectors: np.ndarray, params: ReducedParams, passage_rows: np.
     training = _float_rows(vectors, rows[_training_rows(len(rows))])
     # n points span at most n dimensions, and PCA cannot give more
     reduced = min(params.dimensions, dimension, len(training))
-    graph = faiss.IndexHNSWSQ(reduced, faiss.ScalarQuantizer.QT_8bit, params.m, faiss.METRIC_L2)
+    graph = faiss.IndexHNSWSQ(reduced, faiss.ScalarQuantizer.QT_8bit, params.m, faiss.METRIC_L2)  # type: ignore[arg-type]  # stub says ScalarQuantizer; faiss takes its QuantizerType, an int
     graph.hnsw.efConstruction = params.ef_construction
     transformed = faiss.IndexPreTransform(faiss.PCAMatrix(dimension, reduced), graph)
     transformed.train(training)
@@ -175,13 +177,16 @@ def load(path: Path, index_type: str, params: dict[str, Any], vectors: np.ndarra
         raise ValueError(f"unknown index type {index_type!r}")
     index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
     if index_type == HNSW:
+        # read_index hands back the concrete class written (IndexHNSWSQ), not the Index its stub says
+        assert isinstance(index, faiss.IndexHNSW)
         index.hnsw.efSearch = HnswParams(**params).ef_search
     if index_type == REDUCED:
         reduced = ReducedParams(**params)
         if index.ntotal != (passages if reduced.passages_only else len(vectors)):
             raise ValueError("the reduced graph holds other rows than its segment")
-        index = ReducedGraph(index, vectors)
-        set_search_width(index, reduced.ef_search)
+        graph = ReducedGraph(index, vectors)
+        set_search_width(graph, reduced.ef_search)
+        return graph
     return index
 
 

@@ -145,6 +145,7 @@ def ranked_for(
     if focus is None:
         exact = passage_tokens(embedder) if settings.read_depth == 0 else None  # the reader supersedes it
         return Ranked(question, (question,), rank(index, query, settings, wanted, allowed, exact), None, reading)
+    assert conversation is not None  # a focus comes only from a conversation
     parts = [*memory.encode(list(conversation.questions), embedder), query]
     queries = (query, joined(parts[-2:]), joined(parts))
     ranking, features = rank_followup(index, queries, focus, settings, wanted, allowed)

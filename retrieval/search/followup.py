@@ -110,6 +110,7 @@ def rank_followup(
         features[f"article_{form}"] = _article_best(articles, strength)
     features.update(_position(index, rows, articles, focus))
     total = sum(WEIGHTS[name] * values for name, values in features.items())
+    assert isinstance(total, np.ndarray)  # features always holds each form's signals: never the empty sum 0
     order = np.argsort(-total, kind="stable")
     asked = per_form["asked"]
     similarity = {int(rows[i]): float(asked.similarity[i]) for i in order}

@@ -64,8 +64,7 @@ def joined(queries: Sequence[Query]) -> Query:
         return queries[0]
     vector = normalise_rows(np.mean([q.vector for q in queries], axis=0)[None, :])[0]
     tokens = None
-    if all(q.tokens is not None for q in queries):
-        tokens = TokenVectors(
-            np.concatenate([q.tokens.ids for q in queries]), np.concatenate([q.tokens.vectors for q in queries])
-        )
+    every = [q.tokens for q in queries if q.tokens is not None]
+    if len(every) == len(queries):
+        tokens = TokenVectors(np.concatenate([t.ids for t in every]), np.concatenate([t.vectors for t in every]))
     return Query(" ".join(q.text for q in queries), vector, tokens, [t for q in queries for t in q.terms])

@@ -34,5 +34,5 @@ class Ranked:
 
     def by_row(self, name: str) -> dict[int, float]:
         """A follow-up feature, by ranked row."""
-        values = self.followup[name] if self.followup is not None else []
+        values: np.ndarray | list[float] = self.followup[name] if self.followup is not None else []
         return {row: float(v) for row, v in zip(self.ranking.rows, values)}

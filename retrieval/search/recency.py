@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,7 +62,8 @@ def _last_month(today: dt.date) -> tuple[dt.date, dt.date]:
     return end.replace(day=1), end
 
 
-_PHRASES: list[tuple[re.Pattern, object]] = [
+# each phrase's (since, until) from today and the pattern's groups
+_PHRASES: list[tuple[re.Pattern, Callable[..., tuple[dt.date, dt.date]]]] = [
     (re.compile(r"\b(?:in the |over the )?(?:past|last) (\d{1,3}) days\b"), lambda t, n: (t - dt.timedelta(days=int(n)), t)),
     (re.compile(r"\b(?:in the |over the )?past week\b"), lambda t: (t - dt.timedelta(days=7), t)),
     (re.compile(r"\blast week\b"), lambda t: (_week_start(t) - dt.timedelta(days=7), _week_start(t) - dt.timedelta(days=1))),
@@ -184,6 +186,6 @@ def _without(question: str, match: re.Match) -> str:
 
 def newest_first(hits: tuple) -> tuple:
     """The hits with dated ones newest first (undated after them, in rank order)."""
-    days = [article_day(hit.date) for hit in hits]
-    order = sorted(range(len(hits)), key=lambda i: (days[i] is None, -(days[i].toordinal() if days[i] else 0), i))
+    ordinals = [day.toordinal() if day else None for day in (article_day(hit.date) for hit in hits)]
+    order = sorted(range(len(hits)), key=lambda i: (ordinals[i] is None, -(ordinals[i] or 0), i))
     return tuple(hits[i] for i in order)

@@ -98,6 +98,7 @@ def every_ranked(verdict: Verdict, wanted: int) -> Verdict:
 def _above_floors(features: dict[str, np.ndarray], at: int, settings: SearchSettings) -> bool:
     similarity = features.get("similarity", features.get("similarity_asked"))
     late = features.get("late", features.get("token_asked"))
+    assert similarity is not None and late is not None  # a question's features, or a follow-up's ("_asked")
     return float(similarity[at]) >= settings.min_score and float(late[at]) >= settings.min_token_score
 
 

@@ -42,7 +42,7 @@ def cooldown_text(retry_after: float) -> str:
     return f"⏳ Please wait {seconds} second{'s' if seconds != 1 else ''} before asking another question."
 
 
-def reindex_refused_text(role: str) -> str:
+def reindex_refused_text(role: str | None) -> str:
     if role:
         return f"🔒 Only the bot's owner or members with the “{safe_text(role)}” role can rebuild the index."
     return "🔒 Only the bot's owner can rebuild the index."
