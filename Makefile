@@ -8,7 +8,7 @@ TORCH_SPEC ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 Q ?= who summoned the ambassador?
 
-.PHONY: setup ask test bench clean
+.PHONY: setup ask test lint typecheck bench clean
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -22,8 +22,17 @@ $(VENV)/.installed: pyproject.toml
 ask: setup
 	$(BIN)/newsbot ask "$(Q)"
 
-test: setup
+test: setup lint typecheck
 	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+# mypy sees the folders under their installed names (newsbot.bot, ...) through links
+typecheck: setup
+	mkdir -p .typecheck/newsbot
+	for folder in bot corpus retrieval; do ln -sfn ../../$$folder .typecheck/newsbot/$$folder; done
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) index

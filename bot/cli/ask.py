@@ -69,15 +69,11 @@ def ask(words, batch, conversations, as_json, top_k, since, config_path):
 
 
 def _since(value: str | None):
-    """`--since` as a time window, read relative to today; a bad value is a usage error."""
-    if value is None:
-        return None
-    import datetime as dt
-
+    """`--since` as a time window; a bad value is a usage error."""
     from newsbot.retrieval import since_window
 
     try:
-        return since_window(value, dt.date.today())
+        return since_window(value) if value is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
 

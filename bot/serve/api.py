@@ -154,15 +154,11 @@ async def _answering(work):
 
 
 def _window(since: str | None):
-    """`since` as `ask --since` reads it, relative to today; a bad value is a 400."""
-    if since is None:
-        return None
-    import datetime as dt
-
+    """`since` as `ask --since` reads it; a bad value is a 400."""
     from newsbot.retrieval import since_window
 
     try:
-        return since_window(since, dt.date.today())
+        return since_window(since) if since is not None else None
     except ValueError as exc:
         raise ApiError(400, f"since: {exc}") from None
 

@@ -12,9 +12,9 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from newsbot.retrieval.errors import RetrievalError
 from newsbot.retrieval.index.manifest import IndexMissing, Manifest

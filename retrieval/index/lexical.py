@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -50,7 +50,7 @@ class Lexical:
         self.lengths = lengths  # words per document, as bm25s counted them; None if not saved
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> "Lexical":
+    def build(cls, texts: Sequence[str]) -> Lexical:
         collected = LexicalBuilder()
         collected.add(texts)
         return collected.build()
@@ -65,7 +65,7 @@ class Lexical:
             np.save(folder / LENGTHS, self.lengths, allow_pickle=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "Lexical":
+    def load(cls, folder: Path) -> Lexical:
         import bm25s
 
         if (folder / EMPTY_MARKER).exists():

@@ -77,7 +77,7 @@ class Manifest:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "Manifest":
+    def from_json(cls, text: str) -> Manifest:
         raw = json.loads(text)
         raw["articles"] = {k: ArticleEntry(**v) for k, v in raw["articles"].items()}
         if "segments" not in raw:  # format 3: one segment, the generation's own folder

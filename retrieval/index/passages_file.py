@@ -31,7 +31,7 @@ class PassageFiles(Sequence):
         self._file_starts = np.concatenate([[0], np.cumsum([len(s) - 1 for s in line_starts])]).astype(np.int64)
 
     @classmethod
-    def open(cls, path: Path) -> "PassageFiles":
+    def open(cls, path: Path) -> PassageFiles:
         with open(path, "rb") as handle:
             size = handle.seek(0, 2)
             mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
@@ -42,7 +42,7 @@ class PassageFiles(Sequence):
         return opened
 
     @classmethod
-    def chained(cls, parts: Sequence["PassageFiles"]) -> "PassageFiles":
+    def chained(cls, parts: Sequence[PassageFiles]) -> PassageFiles:
         """Several opened files as one, numbered file after file, without scanning them again."""
         return cls([m for part in parts for m in part._maps], [s for part in parts for s in part._line_starts])
 

@@ -12,8 +12,9 @@ over the live passages of all segments, so a passage scores as it would in one m
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 

@@ -8,9 +8,10 @@ on top of dense + BM25 fusion, with the same MiniLM and no second model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,14 +30,14 @@ class QuantisedTokens(NamedTuple):
     scales: np.ndarray | None
     codec: TokenCodec | None = None
 
-    def as_int8(self) -> "QuantisedTokens":
+    def as_int8(self) -> QuantisedTokens:
         """int8 codes and scales, decoding coded ones (for a segment with another codebook)."""
         if self.codec is None:
             return self
         return QuantisedTokens.of(TokenVectors(self.ids, self.codec.decode(self.codes) @ self.codec.rotation))
 
     @classmethod
-    def of(cls, tokens: TokenVectors) -> "QuantisedTokens":
+    def of(cls, tokens: TokenVectors) -> QuantisedTokens:
         """Quantised as soon as a passage is embedded, so a build never holds float vectors."""
         codes, scales = quantise(tokens.vectors)
         return cls(np.asarray(tokens.ids, dtype=np.int32), codes, scales)
@@ -64,7 +65,7 @@ class TokenStore:
     def from_arrays(
         cls, ids: np.ndarray, codes: np.ndarray, scales: np.ndarray | None, offsets: np.ndarray,
         frequencies: np.ndarray | None = None, codec: TokenCodec | None = None,
-    ) -> "TokenStore":
+    ) -> TokenStore:
         return cls(ids, codes, scales, offsets, frequencies, codec)
 
     @cached_property

@@ -107,13 +107,14 @@ def read_time_words(question: str, today: dt.date) -> tuple[TimeWindow | None, s
     return None, question
 
 
-def since_window(value: str, today: dt.date) -> TimeWindow:
-    """`--since VALUE`: a date (2026-11-01) or time words ("yesterday", "last week");
-    raises ValueError with a message saying what is understood."""
+def since_window(value: str, today: dt.date | None = None) -> TimeWindow:
+    """`--since VALUE` (and the API's `since`): a date (2026-11-01) or time words ("yesterday",
+    "last week", read against `today`, by default the real one); raises ValueError with a
+    message saying what is understood."""
     day = article_day(value)
     if day is not None:
         return TimeWindow(since=day)
-    window, _ = read_time_words(value, today)
+    window, _ = read_time_words(value, today or dt.date.today())
     if window is None or window.since is None:
         raise ValueError(f"'{value}' is not a date: give one as 2026-11-01, or say yesterday, this week, past 7 days")
     return TimeWindow(since=window.since)

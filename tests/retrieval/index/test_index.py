@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from newsbot.retrieval.index.manifest import FORMAT_VERSION, IndexMissing, IndexOutdated
-from newsbot.retrieval.index.generations import current_generation
-from newsbot.retrieval.indexing.lock import BuildBusy, build_lock
 from newsbot.retrieval.errors import RetrievalError
-from tests.fakes import HashingEmbedder
+from newsbot.retrieval.index.generations import current_generation
+from newsbot.retrieval.index.manifest import FORMAT_VERSION, IndexMissing, IndexOutdated
+from newsbot.retrieval.indexing.lock import BuildBusy, build_lock
 from tests.conftest import REPO
+from tests.fakes import HashingEmbedder
 
 NEW_ARTICLE = "Brazil's president cancelled a state visit to Washington over the spying reports, her office said on Tuesday.\n"
 

@@ -7,12 +7,11 @@ import bm25s
 import numpy as np
 import pytest
 
-from newsbot.retrieval.indexing import rows
-
-from newsbot.retrieval.index.manifest import read_manifest
-from newsbot.retrieval.index.generations import current_generation
 from newsbot.retrieval.index import store
+from newsbot.retrieval.index.generations import current_generation
 from newsbot.retrieval.index.lexical import Lexical, terms
+from newsbot.retrieval.index.manifest import read_manifest
+from newsbot.retrieval.indexing import rows
 
 
 def _only_segment(index_dir):

@@ -11,15 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsbot.retrieval.indexing import building
-
-from newsbot.retrieval.index.manifest import FORMAT_VERSION, read_manifest
-from newsbot.retrieval.index.generations import current_generation
-from newsbot.retrieval.index import store
 from newsbot.retrieval.embedding.embedder import TokenVectors
-from newsbot.retrieval.index.token_store import QuantisedTokens, TokenStore
+from newsbot.retrieval.index import store
+from newsbot.retrieval.index.generations import current_generation
 from newsbot.retrieval.index.lexical import Lexical
+from newsbot.retrieval.index.manifest import FORMAT_VERSION, read_manifest
 from newsbot.retrieval.index.segmented import LexicalStack, TokenStack, VectorStack
+from newsbot.retrieval.index.token_store import QuantisedTokens, TokenStore
+from newsbot.retrieval.indexing import building
 from tests.conftest import REPO
 
 NEW_ARTICLE = "Brazil's president cancelled a state visit to Washington over the spying reports, her office said on Tuesday.\n"

@@ -5,11 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from newsbot.retrieval.index.generations import current_generation
-from newsbot.retrieval.index import store
-
-from newsbot.retrieval.index import vector_index
 from newsbot.retrieval.embedding.embedder import normalise_rows
+from newsbot.retrieval.index import store, vector_index
+from newsbot.retrieval.index.generations import current_generation
 from tests.conftest import REPO
 
 
