@@ -111,7 +111,7 @@ def make_app(library: Library, settings: ServeSettings, feeds: FeedSettings) -> 
         from newsbot.bot.scripted import run_scripts
 
         raw = await request.body()
-        turns = sum(len(json.loads(line).get("turns", [])) for line in raw.splitlines() if _is_object(line))
+        turns = sum(len(turns) for turns in map(_turns_of, raw.splitlines()))
         if turns > MAX_SCRIPT_TURNS:
             raise ApiError(413, f"{turns} turns in one request, over {MAX_SCRIPT_TURNS}: send them in parts")
         events = await _answering(state.in_worker(lambda: list(run_scripts(library, BytesIO(raw), None))))
@@ -163,11 +163,15 @@ def _window(since: str | None):
         raise ApiError(400, f"since: {exc}") from None
 
 
-def _is_object(line: bytes) -> bool:
+def _turns_of(line: bytes) -> list:
+    """A script line's turns, to count them before any is asked; a line that is not one
+    counts for none (it becomes its error event when run)."""
     try:
-        return isinstance(json.loads(line), dict)
+        data = json.loads(line)
     except ValueError:
-        return False
+        return []
+    turns = data.get("turns") if isinstance(data, dict) else None
+    return turns if isinstance(turns, list) else []
 
 
 def _add_page(app: FastAPI) -> None:

@@ -102,3 +102,14 @@ def test_since_limits_the_articles_as_ask_since_does(served):
     assert dated["period"] and all(p["date"] for p in dated["passages"])
     bad = served.ask(FRENCH_AMBASSADOR, since="the other day")
     assert bad.status_code == 400 and bad.json()["error"].startswith("since:")
+
+
+def test_scripted_conversations_are_bounded_and_a_bad_shape_is_an_event_not_a_crash(served):
+    bad = json.dumps({"id": "x", "turns": 5}) + "\n" + json.dumps({"id": "y", "turns": {"a": 1}}) + "\n"
+    response = served.client.post("/v1/conversations", content=bad, headers={"content-type": "application/x-ndjson"})
+    assert response.status_code == 200
+    assert [json.loads(line)["error"] for line in response.text.splitlines()] == [
+        '"turns" must be a list of strings (the questions)'] * 2
+    many = json.dumps({"id": "z", "turns": ["why?"] * 101}) + "\n"
+    over = served.client.post("/v1/conversations", content=many, headers={"content-type": "application/x-ndjson"})
+    assert over.status_code == 413 and "101 turns" in over.json()["error"]
