@@ -19,6 +19,7 @@ from discord.ext import commands
 from newsbot.bot.config import DiscordSettings, FeedSettings
 from newsbot.bot.discord.commands import MessageReply, NewsCog, NewsTree, Reply
 from newsbot.bot.discord.conversations import Conversations
+from newsbot.bot.discord.generations import GenerationWatch
 from newsbot.bot.discord.input import (
     HELP_COMMAND,
     NEW_COMMAND,
@@ -103,6 +104,7 @@ class NewsBot(commands.Bot):
         log.info("loading the index and the model")
         await asyncio.to_thread(_warm_up, self.library)
         await self.add_cog(NewsCog(self))
+        await self.add_cog(GenerationWatch(self.library, self.reindexing))
         if self.feed_settings is not None:
             from newsbot.bot.discord.feeds import FeedFollowing, FeedsCog
 

@@ -132,3 +132,27 @@ async def test_second_reindex_while_one_runs_is_told_it_is_running(tmp_path):
         "⏳ A rebuild started by olivia is already running; the new index is swapped in when it ends."
     )
 
+
+
+# --- a generation published elsewhere -----------------------------------------------------------
+
+
+async def test_a_generation_another_process_published_is_answered_without_a_restart(fake):
+    """`newsbot update` from cron writes a new generation; the running bot swaps it in."""
+    import asyncio
+
+    from tests.discord_support import fake_library
+
+    library, config = fake
+    async with running(library, config) as world:
+        before = library.generation()
+        add_article(config, "harbour.txt", "The harbour council banned parking on the quay from Monday.\n")
+        await asyncio.to_thread(fake_library, config)  # another process: its own library, same folders
+        for _ in range(100):  # simcord's clock: the watch looks every few seconds; a swap takes a thread's time
+            await world.env.advance_time(1)
+            if library.generation() != before:
+                break
+            await asyncio.sleep(0.05)
+        answer = await world.ask(world.alice, "which council banned parking on the quay?")
+    assert library.generation() != before
+    assert "\n`harbour.txt` · relevance " in answer.response.embeds[0].fields[0].value
