@@ -51,7 +51,7 @@ class AskResponse(BaseModel):
     period: str | None = Field(description="the time the question was limited to, if any")
     passages: list[Passage]
     conversation: str = Field(description="send it back with a follow-up; forgotten after some idle minutes")
-    generation: str | None = Field(description="the index generation that answered")
+    generation: str | None = Field(description="the index generation loaded as the answer was sent (one swapped in during the question is newer than the one that answered)")
 
 
 class Source(BaseModel):
