@@ -1,6 +1,7 @@
 """Changes to the corpus folders that stay undoable until the index has taken them in.
 
-`newsbot add` and `remove` change article files, then update the index; if the update fails
+`newsbot add` and `remove` (and the HTTP API's admin routes) change article files, then update
+the index, through `write_then` and `delete_then`; if the update fails
 (a full disk, a build already running, a model error, Ctrl-C) every change is undone, so the
 corpus and the index never disagree. A replaced or removed file is only renamed aside, into a
 hidden file beside it that no scan reads as an article, so undoing needs no disk space; it is
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from newsbot.corpus.errors import CorpusError
 
@@ -77,6 +79,38 @@ def corpus_edit() -> Iterator[CorpusEdit]:
         edit.rollback()
         raise
     edit.commit()
+
+
+T = TypeVar("T")
+
+
+class Placing(Protocol):
+    """An article file to put in the corpus (`newsbot.corpus.importing.Placement` and its web twin)."""
+
+    @property
+    def target(self) -> Path: ...
+    @property
+    def data(self) -> bytes: ...
+    @property
+    def changes_corpus(self) -> bool: ...
+
+
+def write_then(placements: Iterable[Placing], take_in: Callable[[], T]) -> T:
+    """Write each placement that changes the corpus, then `take_in()` (the index update);
+    every file is put back as it was if that fails."""
+    with corpus_edit() as edit:
+        for placement in placements:
+            if placement.changes_corpus:
+                edit.write(placement.target, placement.data)
+        return take_in()
+
+
+def delete_then(paths: Iterable[Path], take_in: Callable[[], T]) -> T:
+    """Take `paths` out of the corpus, then `take_in()`; every file comes back if that fails."""
+    with corpus_edit() as edit:
+        for path in paths:
+            edit.delete(path)
+        return take_in()
 
 
 def _beside(path: Path, kind: str) -> Path:

@@ -62,7 +62,7 @@ Examples:
 @friendly_errors
 def add(sources, replace, config_path):
     """Add article files, folders of them or web pages (http:// or https:// URLs) and update the index."""
-    from newsbot.corpus.edits import corpus_edit
+    from newsbot.corpus.edits import write_then
     from newsbot.corpus.importing import plan_import
 
     config = load_config(config_path)
@@ -76,11 +76,7 @@ def add(sources, replace, config_path):
 
         fetcher = Fetcher(config.feeds.fetch_policy())
         placements += plan_web_import(urls, library.corpus_dirs, fetcher, library.rules, replace)
-    with corpus_edit() as edit:  # undone if the index update fails
-        for placement in placements:
-            if placement.changes_corpus:
-                edit.write(placement.target, placement.data)
-        report = rebuild(library, full=False, load=False)
+    report = write_then(placements, lambda: rebuild(library, full=False, load=False))  # undone if it fails
     for placement in placements:
         click.echo(placement.describe(), err=True)
     click.echo(f"Index updated in {library.index_dir}: {report.summary()}")
@@ -101,15 +97,12 @@ Examples:
 def remove(articles, config_path):
     """Take ARTICLES out of the corpus and the index: file names, as `newsbot sources` lists
     them, or paths of files in the corpus folders (newsbot remove corpus/articles/story.txt)."""
-    from newsbot.corpus.edits import corpus_edit
+    from newsbot.corpus.edits import delete_then
     from newsbot.corpus.removing import files_to_remove
 
     library = library_for(config_path)
     doomed = files_to_remove(articles, library.corpus_dirs)
-    with corpus_edit() as edit:  # put back if the index update fails
-        for path in doomed:
-            edit.delete(path)
-        report = rebuild(library, full=False, load=False)
+    report = delete_then(doomed, lambda: rebuild(library, full=False, load=False))  # put back if it fails
     for path in doomed:
         click.echo(f"removed {path}", err=True)
     click.echo(f"Index updated in {library.index_dir}: {report.summary()}")

@@ -67,15 +67,11 @@ def admin_routes(state: ServeState, limited: Callable) -> APIRouter:
         return await changing(lambda: _add(body))
 
     def _add(body: schemas.AddRequest) -> schemas.ChangeReport:
-        from newsbot.corpus.edits import corpus_edit
+        from newsbot.corpus.edits import write_then
 
         with tempfile.TemporaryDirectory() as folder:
             placements = _placements(body, Path(folder))
-            with corpus_edit() as edit:  # undone if the index update fails
-                for placement in placements:
-                    if placement.changes_corpus:
-                        edit.write(placement.target, placement.data)
-                return rebuilt([placement.describe() for placement in placements])
+            return write_then(placements, lambda: rebuilt([placement.describe() for placement in placements]))
 
     def _placements(body: schemas.AddRequest, folder: Path) -> list:
         if body.url is not None:
@@ -99,14 +95,11 @@ def admin_routes(state: ServeState, limited: Callable) -> APIRouter:
         return await changing(lambda: _remove(article))
 
     def _remove(article: str) -> schemas.ChangeReport:
-        from newsbot.corpus.edits import corpus_edit
+        from newsbot.corpus.edits import delete_then
         from newsbot.corpus.removing import files_to_remove
 
         doomed = files_to_remove([article], library.corpus_dirs)
-        with corpus_edit() as edit:  # put back if the index update fails
-            for path in doomed:
-                edit.delete(path)
-            return rebuilt([f"removed {path.name}" for path in doomed])
+        return delete_then(doomed, lambda: rebuilt([f"removed {path.name}" for path in doomed]))
 
     @router.post("/feeds/update", response_model=schemas.ChangeReport)
     async def update_feeds() -> schemas.ChangeReport:
