@@ -1,21 +1,17 @@
-"""Swapping in an index generation another process published (`newsbot update` from cron,
-`newsbot index`, `newsbot serve`'s admin routes) without restarting the bot.
-
-Every `WATCH_SECONDS` the index folder's pointer is read (a few bytes); when it names a
-generation the bot has not loaded, that generation is opened on a worker thread and swapped
-in (`Library.refresh`), while questions go on being answered from the old one. The bot's own
-/reindex and feed updates load what they build themselves, so the watch waits while one runs.
+"""The bot's watch for an index generation another process published (`newsbot.bot.generations`),
+every `WATCH_SECONDS`. The bot's own /reindex and feed updates load what they build
+themselves, so the watch waits while one runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from discord.ext import commands, tasks
 
 from newsbot.bot.discord.reindex import Reindexing
-from newsbot.retrieval import Library, RetrievalError
+from newsbot.bot.generations import swap_in_published
+from newsbot.retrieval import Library
 
 log = logging.getLogger("newsbot.discord")
 
@@ -37,8 +33,4 @@ class GenerationWatch(commands.Cog):
     async def watch(self) -> None:
         if self.reindexing.started_by is not None:  # our own rebuild swaps its index in itself
             return
-        try:
-            if await asyncio.to_thread(self.library.refresh):
-                log.info("index generation %s swapped in", self.library.generation())
-        except (RetrievalError, OSError) as error:  # keep answering from the loaded one
-            log.warning("a new index generation could not be loaded: %s", error)
+        await swap_in_published(self.library, log)

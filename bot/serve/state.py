@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from newsbot.bot.config import FeedSettings, ServeSettings
+from newsbot.bot.generations import swap_in_published
 from newsbot.bot.recent import Recent
 from newsbot.bot.serve.errors import ApiError
 from newsbot.bot.serve.guards import RateLimiter
@@ -99,12 +100,9 @@ class ServeState:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def _watch_generations(self) -> None:
-        """Swap in a generation published by another process (`newsbot update`, a reindex by
-        a second server): the new one opens on a thread while questions use the old one."""
+        """Swap in a generation another process published (`newsbot.bot.generations`); this
+        server's own admin changes load what they build themselves, so it waits while one runs."""
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            try:
-                if await asyncio.to_thread(self.library.refresh):
-                    log.info("index generation %s swapped in", self.library.generation())
-            except Exception as exc:  # keep answering from the loaded one; say why once a watch
-                log.warning("new index generation not loaded: %s", exc)
+            if not self.admin_lock.locked():
+                await swap_in_published(self.library, log)
