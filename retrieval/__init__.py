@@ -31,6 +31,7 @@ _HOMES = {
     # what goes wrong
     "RetrievalError": "newsbot.retrieval.errors",
     "QuestionError": "newsbot.retrieval.search.answering",
+    "QuestionTooLong": "newsbot.retrieval.search.answering",
     "IndexMissing": "newsbot.retrieval.index.manifest",
     # the models and the machine
     "Embedder": "newsbot.retrieval.embedding.embedder",
@@ -75,6 +76,7 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from newsbot.retrieval.search.answer import Answer as Answer
     from newsbot.retrieval.search.answer import Hit as Hit
     from newsbot.retrieval.search.answering import QuestionError as QuestionError
+    from newsbot.retrieval.search.answering import QuestionTooLong as QuestionTooLong
     from newsbot.retrieval.search.answering import clean_question as clean_question
     from newsbot.retrieval.search.conversation import Conversation as Conversation
     from newsbot.retrieval.search.evaluation import MRR_DEPTH as MRR_DEPTH

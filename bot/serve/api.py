@@ -26,7 +26,7 @@ from newsbot.bot.serve import schemas
 from newsbot.bot.serve.errors import ApiError, install_handlers
 from newsbot.bot.serve.guards import BodyLimit, JsonByDefault, bearer, token_matches
 from newsbot.bot.serve.state import ServeState
-from newsbot.retrieval import IndexMissing, Library, QuestionError, RetrievalError
+from newsbot.retrieval import IndexMissing, Library, QuestionError, QuestionTooLong, RetrievalError, clean_question
 
 MAX_SCRIPT_TURNS = 100  # turns in one /v1/conversations request: each is a search
 PAGE_POLICY = (  # the chat page runs only its own script and talks only to this server
@@ -81,10 +81,10 @@ def make_app(library: Library, settings: ServeSettings, feeds: FeedSettings) -> 
               dependencies=[Depends(limited)])
     async def ask(body: schemas.AskRequest) -> dict:
         """Answer a question, as `newsbot ask --json` does; pass `conversation` for a follow-up."""
-        question = " ".join(body.question.split())
-        limit = library.search_settings.max_question_chars
-        if len(question) > limit:
-            raise ApiError(413, f"the question is {len(question)} characters, over the limit of {limit}: ask it shorter")
+        try:
+            clean_question(body.question, library.search_settings)  # a bad question fails before any work
+        except QuestionError as exc:
+            raise _refusal(exc) from None
         window = _window(body.since)
         conversation_id, conversation = state.conversation(body.conversation)
         answer = await _answering(state.in_worker(
@@ -145,12 +145,20 @@ async def _answering(work):
     """Await the library's work, with its refusals as the statuses that fit."""
     try:
         return await work
-    except QuestionError as exc:
-        raise ApiError(400, str(exc)) from None
-    except IndexMissing as exc:
-        raise ApiError(503, f"{exc} (the server picks it up by itself)", {"Retry-After": "10"}) from None
     except RetrievalError as exc:
-        raise ApiError(503, str(exc)) from None
+        raise _refusal(exc) from None
+
+
+def _refusal(exc: RetrievalError) -> ApiError:
+    """The status that fits: 413 for an over-long question, 400 for another unsearchable one,
+    503 (with Retry-After) before the first index, 503 for a damaged one."""
+    if isinstance(exc, QuestionTooLong):
+        return ApiError(413, str(exc))
+    if isinstance(exc, QuestionError):
+        return ApiError(400, str(exc))
+    if isinstance(exc, IndexMissing):
+        return ApiError(503, f"{exc} (the server picks it up by itself)", {"Retry-After": "10"})
+    return ApiError(503, str(exc))
 
 
 def _window(since: str | None):

@@ -46,11 +46,15 @@ from newsbot.retrieval.search.recency import (
 from newsbot.retrieval.search.relevance import Verdict, every_ranked, judge
 from newsbot.retrieval.search.settings import SearchSettings
 
-__all__ = ["QuestionError", "Request", "SearchSettings", "clean_question", "search"]
+__all__ = ["QuestionError", "QuestionTooLong", "Request", "SearchSettings", "clean_question", "search"]
 
 
 class QuestionError(RetrievalError):
     """The question itself cannot be searched (empty, too long)."""
+
+
+class QuestionTooLong(QuestionError):
+    """Over `max_question_chars`: a face may answer it apart (HTTP's 413)."""
 
 
 def clean_question(question: str, settings: SearchSettings) -> str:
@@ -58,7 +62,7 @@ def clean_question(question: str, settings: SearchSettings) -> str:
     if not text:
         raise QuestionError('the question is empty: ask something, e.g. "who summoned the ambassador?"')
     if len(text) > settings.max_question_chars:
-        raise QuestionError(
+        raise QuestionTooLong(
             f"the question is {len(text):,} characters long; the limit is "
             f"{settings.max_question_chars:,}: shorten it to what you want to know"
         )
