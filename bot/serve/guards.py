@@ -16,6 +16,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from newsbot.bot.serve.errors import json_line
+
 MAX_CLIENTS = 10_000  # clients remembered by the rate limit; the least recent are forgotten
 BURST = 10  # questions a client may ask at once before the per-minute rate applies
 
@@ -112,16 +114,13 @@ class JsonByDefault:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["method"] == "POST":
-            headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
-            given = dict(scope["headers"]).get(b"content-type")
-            if given in self.READ_AS_JSON:
+            if dict(scope["headers"]).get(b"content-type") in self.READ_AS_JSON:
+                headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
                 scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
         return await self.app(scope, receive, send)
 
 
 async def _too_large(send, max_bytes: int) -> None:
-    from newsbot.bot.serve.errors import json_line
-
     body = json_line(f"the request is over {max_bytes} bytes: send a shorter question")
     await send({
         "type": "http.response.start", "status": 413,
