@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from newsbot.corpus.web.fetching import Fetcher, FetchError, OutOfTime, user_agent
-from tests.corpus.web_server import LoopbackServer, Route
+from tests.corpus.web_server import LoopbackServer, Route, free_port
 
 PAGE = Route(b"<html><body><p>hello</p></body></html>")
 ALLOW = re.escape("to allow it, set allow_private_addresses = true under [feeds] in config.toml")
@@ -47,11 +47,7 @@ def test_an_error_status_says_whether_trying_later_may_help(web, policy, status,
 
 def test_a_closed_port_says_the_connection_was_refused(policy):
     """Nothing listens there: the refusal comes at once, so it is not called a timeout."""
-    import socket
-
-    with socket.socket() as probe:  # a port that was free a moment ago, closed again
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # nothing listens there
     url = f"http://127.0.0.1:{port}/story"
     with pytest.raises(FetchError) as caught:
         Fetcher(policy).get(url)

@@ -19,6 +19,7 @@ from newsbot.bot.config import load_config
 from newsbot.bot.discord.app import INVITE_PERMISSIONS, INVITE_SCOPES
 from newsbot.bot.discord.run import CONFIG_ERROR, run_discord, serve
 from tests.conftest import REPO
+from tests.corpus.web_server import free_port
 from tests.discord_support import REAL_MODEL, fake_library, make_bot, write_config
 from tests.fakes import FAKE_MODEL
 
@@ -166,12 +167,7 @@ def test_the_config_status_is_sysexits_ex_config():
 
 
 def test_discord_unreachable_exits_1_so_the_service_tries_again(indexed_config, monkeypatch, capsys):
-    import socket
-
-    with socket.socket() as probe:  # a port that nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{closed}/api/v10")
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{free_port()}/api/v10")  # nothing listens
     monkeypatch.setenv("DISCORD_TOKEN", "a-token")
     assert run_discord(indexed_config, sync=False) == 1
     err = capsys.readouterr().err

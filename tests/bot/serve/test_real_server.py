@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import SHIPPED_ARTICLES
+from tests.corpus.web_server import free_port
 
 READY_SECONDS = 240  # the first start builds the index with the real model
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -29,12 +29,6 @@ The harbour festival opens on Saturday <script>window.__pwned = "script"</script
 
 Visitors can read the schedule <img src=x onerror="window.__pwned='img'"> at the pier, and <a href="javascript:window.__pwned='link'">the festival map</a> shows where the food stalls stand this year.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

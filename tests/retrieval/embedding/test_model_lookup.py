@@ -3,7 +3,6 @@ left behind; never the hub client's minute of retries. The "hub" is a server on 
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -12,7 +11,7 @@ from click.testing import CliRunner
 from newsbot.bot.cli import main
 from newsbot.retrieval.embedding.model_lookup import is_cached
 from tests.conftest import SHIPPED_ARTICLES, write_config
-from tests.corpus.web_server import LoopbackServer
+from tests.corpus.web_server import LoopbackServer, free_port
 
 TYPO = "all-MiniLM-L6-v3"
 
@@ -58,10 +57,7 @@ def test_a_model_the_hub_does_not_know_fails_at_once_naming_it(hub, tmp_path):
 def test_a_hub_out_of_reach_is_said_at_once(hub, tmp_path, monkeypatch):
     from huggingface_hub import constants
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{closed}")
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{free_port()}")  # nothing listens there
     result, seconds, _project = _ask_with_model(tmp_path, TYPO)
     assert result.exit_code == 1 and seconds < 10
     assert f"model '{TYPO}' is not on this machine and the Hugging Face hub cannot be reached" in result.output
