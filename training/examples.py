@@ -58,6 +58,7 @@ class Example:
     group: str  # the article it comes from: held out together
     question: str
     passages: tuple[Passage, ...]
+    answers: tuple[str, ...] = ()  # the gold answer strings (to keep answering passages out of negatives)
 
 
 def read_examples(data_dir: Path, limit_per_set: int | None = None, seed: int = 0) -> list[Example]:
@@ -108,7 +109,7 @@ def _example(raw: dict, negatives: int, take_out: bool, rng: random.Random) -> E
     group = raw.get("title") or raw["id"]
     if raw["source"].startswith("trecqa"):
         group = raw["id"]  # one question per "article": TrecQA has no titles
-    return Example(raw["id"], raw["source"], group, raw["question"], (answer, *hard))
+    return Example(raw["id"], raw["source"], group, raw["question"], (answer, *hard), tuple(raw.get("answer_texts") or ()))
 
 
 def without_answer(text: str, spans, answer_texts: list[str]) -> str | None:

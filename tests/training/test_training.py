@@ -42,11 +42,11 @@ def test_training_writes_weights_the_reader_loads_and_resumes(tmp_path):
 
     write_sets(tmp_path / "data")
     common = ["--data", str(tmp_path / "data"), "--work", str(tmp_path / "work"), "--batch", "2", "--warmup", "1",
-              "--checkpoint-every", "2"]
+              "--checkpoint-every", "2", "--cycle", "2"]
     main([*common, "--steps", "2", "--out", str(tmp_path / "first")])
     assert (tmp_path / "work" / "checkpoint.pt").is_file()
     figures = main([*common, "--steps", "4", "--out", str(tmp_path / "weights")])
-    assert set(figures) >= {"answer_first_in_group", "span_overlaps_answer"}
+    assert set(figures) >= {"answer_first_in_group", "span_overlaps_answer", "answer_first_with_other_articles"}
     card = json.loads((tmp_path / "weights" / "reader.json").read_text())
     assert card["reads_tokens_of"] == "all-MiniLM-L6-v2"
     reader = Reader(tmp_path / "weights")
@@ -76,3 +76,33 @@ def test_held_out_questions_are_held_out_by_article(tmp_path):
     for example in examples:
         by_article.setdefault((example.source, example.group), set()).add(held_out(example))
     assert all(len(flags) == 1 for flags in by_article.values())
+
+
+def test_a_second_cycle_restarts_the_rate_at_half_the_peak():
+    from training.train import _warm_then_linear
+
+    rate = _warm_then_linear(16, 10, 2)
+    assert rate(1) == 1.0 and rate(9) < rate(5) < 1.0
+    assert rate(11) == 0.5 and rate(15) < rate(13) < 0.5 and rate(16) == 0.0
+
+
+def test_other_articles_negatives_come_from_other_articles_and_never_answer():
+    from training.examples import Example, Passage
+    from training.other_articles import with_other_articles
+
+    def example(number, article, question, answering, answers):
+        return Example(str(number), "squad", article, question, (Passage(answering, True), Passage(f"{article} history, founded long ago.", False)), answers)
+
+    examples = [
+        example(1, "Bridge", "How much will the Mill Road bridge repairs cost?", "Repairs will cost $4 million.", ("$4 million",)),
+        example(2, "Council", "Who voted against the bridge repairs budget?", "Council member Ortiz voted against the repairs.", ("Ortiz",)),
+        example(3, "Budget", "What did the city say about the bridge repairs cost?", "The city said bridge repairs cost $4 million.", ("city",)),
+        example(4, "Trec", "Who founded the Red Cross?", "Clara Barton founded the Red Cross.", ()),
+    ]
+    wider = {e.id: e for e in with_other_articles(examples, 2)}
+    added = [p.text for p in wider["1"].passages[2:]]
+    assert added and all(not p.answers for p in wider["1"].passages[2:])
+    assert "Council member Ortiz voted against the repairs." in added
+    assert not any("$4 million" in text for text in added)  # holds this question's answer
+    assert not any(text.startswith("Bridge") for text in added)  # its own article
+    assert wider["4"].passages == examples[3].passages  # no answer strings: nothing to keep answering passages out
