@@ -30,7 +30,7 @@ from newsbot.bot.cli.evaluate import config_for_corpus
 from newsbot.bot.config import load_config
 from newsbot.retrieval.search import relevance
 from newsbot.retrieval.search.answer import Answer, Hit
-from newsbot.retrieval.search.answering import clean_question, judge_ranked, ranked_for
+from newsbot.retrieval.search.answering import clean_question, ranked_for, verdict_for
 from newsbot.retrieval.search.conversation import Conversation
 from newsbot.retrieval.search.evaluation import EvalQuestion, is_right, load_questions
 from newsbot.retrieval.search.followup import WEIGHTS
@@ -57,8 +57,8 @@ def walk(library, questions: list[EvalQuestion]):
         found = ranked_for(index, library.embedder, text, settings, 3, conversation if current else None)
         right = np.array([is_right(Hit(index.passages[r], 0.0), question) for r in found.ranking.rows], dtype=bool)
         yield question, found, right
-        if current is not None:
-            verdict = judge_ranked(index, found, settings, 3)
+        if current is not None:  # the conversation goes on from what the product answered
+            verdict = verdict_for(index, library.embedder, text, settings, 3, conversation)
             conversation = conversation.followed_by(Answer(text, verdict.answered, hits_for(index, verdict, settings)))
 
 

@@ -129,3 +129,18 @@ def test_a_follow_up_is_answered_in_the_light_of_the_conversation(real_project):
 def test_a_follow_up_asked_alone_is_refused(real_project):
     assert ask_json(real_project, "why?")["answered"] is False
 
+
+
+def test_a_follow_up_that_makes_sense_alone_is_answered_as_well_as_alone(real_project):
+    """"what did Mexico do?" after "who summoned the ambassador?" and "why?" names its own
+    subject: the conversation must not make it worse than asked alone (it was refused, searched
+    as "why? what did Mexico do?")."""
+    script = json.dumps({"id": "talk", "turns": ["who summoned the ambassador?", "why?", "what did Mexico do?"]}) + "\n"
+    result = newsbot(real_project, "ask", "--json", "--conversations", "-", input=script)
+    assert result.returncode == 0, result.stderr
+    mexico = [json.loads(line) for line in result.stdout.splitlines()][-1]
+    alone = ask_json(real_project, "what did Mexico do?")
+    assert alone["answered"] is True
+    assert mexico["answered"] is True
+    assert mexico["passages"][0]["text"] == alone["passages"][0]["text"]
+    assert mexico["passages"][0]["relevance"] >= alone["passages"][0]["relevance"]

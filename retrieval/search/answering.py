@@ -29,7 +29,7 @@ from newsbot.retrieval.search.followup import focus_of, rank_followup
 from newsbot.retrieval.search.presenting import hits_for
 from newsbot.retrieval.search.query_memory import QueryMemory, joined
 from newsbot.retrieval.search.ranked import Ranked
-from newsbot.retrieval.search.ranking import encode_queries, rank
+from newsbot.retrieval.search.ranking import Query, encode_queries, rank
 from newsbot.retrieval.search.read_verdict import judge_read
 from newsbot.retrieval.search.reading import Read, read_ranking, reader_for
 from newsbot.retrieval.search.recency import (
@@ -97,10 +97,11 @@ def search(
     if window is not None and asks_only_for_the_newest(window, rest):
         return _newest_articles(index, embedder, question, window, wanted)
     if window is None:
-        found = ranked_for(index, embedder, question, settings, wanted, request.conversation, memory)
+        verdict = verdict_for(index, embedder, question, settings, wanted, request.conversation, memory)
     else:
-        found = _ranked_in(index, embedder, rest, window, settings, wanted, request.conversation, memory)
-    verdict = judge_ranked(index, found, settings, wanted)
+        allowed = allowed_rows(row_days(index), window) if window.limits else None
+        wide = replace(settings, candidates=max(settings.candidates, WINDOW_CANDIDATES))  # the window drops most
+        verdict = verdict_for(index, embedder, rest, wide, wanted, request.conversation, memory, allowed)
     if request.ranked:
         verdict = every_ranked(verdict, wanted)
     hits = hits_for(index, verdict, settings)
@@ -129,12 +130,27 @@ def _newest_articles(index: StoredIndex, embedder: Embedder, question: str, wind
     return Answer(question=question, answered=bool(hits), hits=hits, period=window.describe())
 
 
-def _ranked_in(index, embedder, text, window, settings, wanted, conversation, memory) -> Ranked:
-    """As `ranked_for`, over the passages of articles dated in `window` only: more candidates
-    are gathered, since the window drops most of them."""
-    allowed = allowed_rows(row_days(index), window) if window.limits else None
-    wide = replace(settings, candidates=max(settings.candidates, WINDOW_CANDIDATES))
-    return ranked_for(index, embedder, text, wide, wanted, conversation, memory, allowed)
+def verdict_for(
+    index: StoredIndex, embedder: Embedder, question: str, settings: SearchSettings, wanted: int,
+    conversation: Conversation | None, memory: QueryMemory | None = None, allowed: np.ndarray | None = None,
+) -> Verdict:
+    """The question ranked and judged; a follow-up also as if asked alone, keeping the better.
+
+    A follow-up is searched with the question before it, which a bare "why?" needs; but one
+    that names its own subject ("what did Mexico do?" after "why?") was searched as "why? what
+    did Mexico do?" and refused, though asked alone it is answered. So a follow-up is never
+    answered worse than asked alone: where alone it answers, with a more relevant first
+    passage than in its conversation, the answer alone stands (and nothing reads "searched").
+    The question is encoded once; ranking it alone costs a few milliseconds more.
+    """
+    memory = memory or QueryMemory()
+    found = ranked_for(index, embedder, question, settings, wanted, conversation, memory, allowed)
+    together = judge_ranked(index, found, settings, wanted)
+    if found.followup is None:
+        return together
+    (query,) = memory.encode([question], embedder)  # remembered by `ranked_for`: not encoded again
+    alone = judge_ranked(index, _ranked_alone(index, embedder, query, settings, wanted, allowed), settings, wanted)
+    return alone if alone.answered and not together.answered else together
 
 
 def ranked_for(
@@ -145,17 +161,24 @@ def ranked_for(
     (query,) = encode_queries([question], embedder)
     memory.remember(query)
     focus = focus_of(index, conversation) if conversation else None
-    reading = (query.tokens,) if query.tokens is not None else ()
     if focus is None:
-        exact = passage_tokens(embedder) if settings.read_depth == 0 else None  # the reader supersedes it
-        return Ranked(question, (question,), rank(index, query, settings, wanted, allowed, exact), None, reading)
+        return _ranked_alone(index, embedder, query, settings, wanted, allowed)
     assert conversation is not None  # a focus comes only from a conversation
+    reading = (query.tokens,) if query.tokens is not None else ()
     parts = [*memory.encode(list(conversation.questions), embedder), query]
     queries = (query, joined(parts[-2:]), joined(parts))
     ranking, features = rank_followup(index, queries, focus, settings, wanted, allowed)
     if queries[1].tokens is not None:
         reading = (*reading, queries[1].tokens)
     return Ranked(question, tuple(q.text for q in queries), ranking, features, reading)
+
+
+def _ranked_alone(
+    index: StoredIndex, embedder: Embedder, query: Query, settings: SearchSettings, wanted: int, allowed: np.ndarray | None,
+) -> Ranked:
+    reading = (query.tokens,) if query.tokens is not None else ()
+    exact = passage_tokens(embedder) if settings.read_depth == 0 else None  # the reader supersedes it
+    return Ranked(query.text, (query.text,), rank(index, query, settings, wanted, allowed, exact), None, reading)
 
 
 def judge_ranked(index: StoredIndex, found: Ranked, settings: SearchSettings, wanted: int) -> Verdict:
