@@ -130,7 +130,6 @@ def test_a_follow_up_asked_alone_is_refused(real_project):
     assert ask_json(real_project, "why?")["answered"] is False
 
 
-
 def test_a_follow_up_that_makes_sense_alone_is_answered_as_well_as_alone(real_project):
     """"what did Mexico do?" after "who summoned the ambassador?" and "why?" names its own
     subject: the conversation must not make it worse than asked alone (it was refused, searched

@@ -45,18 +45,19 @@ def main(argv: list[str] | None = None) -> dict:
     spans = _spans(examples, args.work, shape.passage_tokens)
     model = Reader(shape)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    rate_at = _warm_then_linear(args.steps, args.cycle or args.steps, args.warmup)
+    cycle = args.cycle or args.steps
+    rate_at = _warm_then_linear(args.steps, cycle, args.warmup)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, rate_at)
     step = _resume(args.work / "checkpoint.pt", model, optimiser, schedule)
     for group in optimiser.param_groups:  # as a run from scratch has it at this step (a cycle may have been added)
         group["lr"] = args.lr * rate_at(step)
     order = _order(len(train), args.batch, args.steps, args.seed)
     # the first cycle reads each question against its own article; later ones also against other articles'
-    wide = with_other_articles(train, args.other_articles) if args.steps > (args.cycle or args.steps) else train
+    wide = with_other_articles(train, args.other_articles) if args.steps > cycle else train
     started, losses = time.perf_counter(), []
     model.train()
     while step < args.steps:
-        taken = wide if args.cycle and step >= args.cycle else train
+        taken = wide if step >= cycle else train
         batch = make_batch([taken[i] for i in order[step]], table, spans, shape)
         loss = _loss(model, batch)
         optimiser.zero_grad()

@@ -134,13 +134,15 @@ def verdict_for(
     index: StoredIndex, embedder: Embedder, question: str, settings: SearchSettings, wanted: int,
     conversation: Conversation | None, memory: QueryMemory | None = None, allowed: np.ndarray | None = None,
 ) -> Verdict:
-    """The question ranked and judged; a follow-up also as if asked alone, keeping the better.
+    """The question ranked and judged; a follow-up also as if asked alone, which stands where
+    the conversation would refuse it.
 
     A follow-up is searched with the question before it, which a bare "why?" needs; but one
     that names its own subject ("what did Mexico do?" after "why?") was searched as "why? what
     did Mexico do?" and refused, though asked alone it is answered. So a follow-up is never
-    answered worse than asked alone: where alone it answers, with a more relevant first
-    passage than in its conversation, the answer alone stands (and nothing reads "searched").
+    refused where asked alone it is answered: then the answer alone stands (and nothing reads
+    "searched"). Only a refusal is overruled: keeping the answer alone wherever its first
+    passage was more relevant ranked CoQA's follow-ups worse (docs/search.md, "Follow-ups").
     The question is encoded once; ranking it alone costs a few milliseconds more.
     """
     memory = memory or QueryMemory()
